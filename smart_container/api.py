@@ -1,0 +1,108 @@
+"""API conventions shared by every app: pagination and the one JSON error shape.
+
+Every 4xx/5xx answer under the API looks like::
+
+    {"error": {"status": 400, "code": "invalid",
+               "message": "price_fen: A valid integer is required.",
+               "fields": [{"field": "price_fen", "code": "invalid", "message": "A valid integer is required."}]}}
+
+``fields`` lists each offending input (dotted paths for nested ones); ``message`` is a one-line
+summary for people.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    """Turn DRF's nested error detail into a flat list of {field, code, message}."""
+    if isinstance(detail, dict):
+        out: list[dict[str, str]] = []
+        for key, value in detail.items():
+            name = "" if key in ("non_field_errors", "__all__") and not prefix else str(key)
+            out.extend(_flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix)))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return [
+                {"field": prefix, "code": getattr(item, "code", "invalid") or "invalid", "message": str(item)}
+                for item in detail
+            ]
+        out = []
+        for index, item in enumerate(detail):
+            out.extend(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    return [{"field": prefix, "code": getattr(detail, "code", "invalid") or "invalid", "message": str(detail)}]
+
+
+def error_body(http_status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> dict:
+    return {"error": {"status": http_status, "code": code, "message": message, "fields": fields or []}}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF exception handler producing the one error shape."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("unhandled API error", exc_info=exc)
+        return Response(
+            error_body(500, "server_error", "Internal server error."), status=status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
+
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        summary = "; ".join(f"{f['field']}: {f['message']}" if f["field"] else f["message"] for f in fields)
+        response.data = error_body(response.status_code, "invalid", summary or "Invalid input.", fields)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = getattr(exc, "default_code", "error")
+        if isinstance(exc, exceptions.APIException):
+            codes = exc.get_codes()
+            code = codes if isinstance(codes, str) else code
+        response.data = error_body(response.status_code, code, str(detail))
+    return response
+
+
+def _json_error(http_status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(http_status, code, message), status=http_status)
+
+
+def handler400(request, exception=None) -> JsonResponse:
+    return _json_error(400, "bad_request", "Bad request.")
+
+
+def handler403(request, exception=None) -> JsonResponse:
+    return _json_error(403, "permission_denied", "You do not have permission to perform this action.")
+
+
+def handler404(request, exception=None) -> JsonResponse:
+    return _json_error(404, "not_found", f"No such resource: {request.path}")
+
+
+def handler500(request) -> JsonResponse:
+    return _json_error(500, "server_error", "Internal server error.")

@@ -77,7 +77,7 @@ def time_pipeline(recognizer: Recognizer, data: bytes, *, runs: int, warmup: int
         t2 = time.perf_counter()
         if i < warmup:
             continue
-        crops = sum(line.quantity for line in result.lines) + len(result.unknown)
+        crops = result.crops
         samples["decode"].append((t1 - t0) * 1e3)
         for stage in STAGES[1:-1]:
             samples[stage].append(timings[stage])

@@ -43,6 +43,7 @@ def test_scene_becomes_lines_and_an_unknown_item(engine_parts):
     assert unknown.box == (20, 340, 300, 620) and unknown.score == pytest.approx(0.7)
     assert len(unknown.candidates) == 3 and unknown.candidates[0].score < 0.9
     assert result.image_size == (640, 640) and not result.whole_image
+    assert result.crops == 5  # the sixth box scores 0.3, under the threshold
     assert set(result.timings) >= {"det_preprocess", "det_forward", "crop_preprocess", "feature_forward", "search"}
     json.dumps(result.to_dict())
 

@@ -97,3 +97,7 @@ def inference_options_max_batch() -> int:
 
 def warmup_enabled() -> bool:
     return bool(_setting("SHITU_WARMUP", True))
+
+
+def rec_bf16() -> bool:
+    return bool(_setting("SHITU_REC_BF16", False))

@@ -68,7 +68,9 @@ def engine() -> Engine:
                 if folder is None or not folder.is_dir():
                     raise ModelError(f"{name} model folder {folder} not found: run `manage.py shitu fetch-models`")
             detector = Detector(dirs["detector"], **opts)
-            extractor = FeatureExtractor(dirs["extractor"], max_batch=conf.inference_options_max_batch(), **opts)
+            extractor = FeatureExtractor(
+                dirs["extractor"], max_batch=conf.inference_options_max_batch(), bf16=conf.rec_bf16(), **opts
+            )
             _engine = Engine(detector, extractor, _load_gallery(extractor), os.getpid())
             _local.__dict__.clear()
         return _engine

@@ -212,6 +212,7 @@ SHITU_DOWNLOAD_TIMEOUT = env.float("SHITU_DOWNLOAD_TIMEOUT", default=60.0)
 SHITU_CPU_THREADS = env.int("SHITU_CPU_THREADS", default=2)
 SHITU_MKLDNN = env.bool("SHITU_MKLDNN", default=True)
 SHITU_REC_MAX_BATCH = env.int("SHITU_REC_MAX_BATCH", default=32)
+SHITU_REC_BF16 = env.bool("SHITU_REC_BF16", default=False)  # bfloat16 extractor on CPUs with AVX512-BF16/AMX
 SHITU_WARMUP = env.bool("SHITU_WARMUP", default=True)  # one throw-away pass per thread's predictors
 # Uploaded photos: limits checked before decoding.
 SHITU_MAX_IMAGE_BYTES = env.int("SHITU_MAX_IMAGE_BYTES", default=20 * 1024 * 1024)

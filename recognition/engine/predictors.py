@@ -70,8 +70,12 @@ def _stdout_to_stderr():
     """Send native writes to fd 1 (oneDNN pass reports, ...) to stderr while a predictor is built,
     so stdout stays clean for JSON output.  Process-wide for the duration, hence the lock."""
     with _fd_lock:
-        sys.stdout.flush()
-        saved = os.dup(1)
+        try:
+            sys.stdout.flush()
+            saved = os.dup(1)
+        except (OSError, ValueError):  # no usable fd 1 (daemonised): nothing to protect
+            yield
+            return
         try:
             os.dup2(2, 1)
             yield

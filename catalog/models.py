@@ -74,7 +74,7 @@ class ProductImage(models.Model):
     """A reference photo of a product: the gallery is built from these."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to=product_image_path, width_field="width", height_field="height")
+    image = models.ImageField(upload_to=product_image_path)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64, db_index=True, help_text="Content hash; one photo once per product.")

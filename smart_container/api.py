@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -66,6 +67,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, IntegrityError):
+        # A uniqueness race lost at the database (two creates of one SKU at once).
+        logger.warning("integrity error: %s", exc)
+        return Response(
+            error_body(409, "conflict", "The change conflicts with existing data (a duplicate?); nothing was saved."),
+            status=status.HTTP_409_CONFLICT,
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -77,7 +85,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         summary = "; ".join(f"{f['field']}: {f['message']}" if f["field"] else f["message"] for f in fields)
-        response.data = error_body(response.status_code, "invalid", summary or "Invalid input.", fields)
+        response.data = error_body(response.status_code, exc.default_code, summary or "Invalid input.", fields)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(exc, "default_code", "error")

@@ -46,6 +46,12 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+def schema_paths_without_trailing_slash(result: dict, generator, request, public) -> dict:
+    """drf-spectacular hook: document the canonical slash-less form of optional-slash routes."""
+    result["paths"] = {path.rstrip("/") or "/": item for path, item in result["paths"].items()}
+    return result
+
+
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     """Turn DRF's nested error detail into a flat list of {field, code, message}."""
     if isinstance(detail, dict):

@@ -121,6 +121,16 @@ def test_admin_cannot_add_orders(admin_client):
     assert not Order.objects.exists() and not Product.objects.exists()
 
 
+def test_admin_login_form(django_user_model):
+    django_user_model.objects.create_superuser("boss", password="boss-pass-123")
+    client = Client()
+    page = client.post("/admin/login/?next=/admin/", {"username": "boss", "password": "boss-pass-123"})
+    assert page.status_code == 302 and page["Location"] == "/admin/"
+    assert b"Site administration" in client.get("/admin/").content
+    refused = Client().post("/admin/login/", {"username": "boss", "password": "wrong"})
+    assert refused.status_code == 200 and b"correct username and password" in refused.content
+
+
 def test_api_login_with_password(django_user_model):
     django_user_model.objects.create_user("clerk", password="clerk-pass-123", is_staff=True)
     client = Client()

@@ -13,24 +13,21 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+
+from ._options import add_catalog_argument, require_catalog
 
 
 class Command(BaseCommand):
     help = "Run the product on the embedded default with a demo store (migrate, admin, seed, serve)."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--catalog",
-            default=os.environ.get("SC_DEMO_CATALOG", ""),
-            help="Catalog folder to seed the demo store from (catalog.csv + images). Default: $SC_DEMO_CATALOG.",
-        )
+        add_catalog_argument(parser)
         parser.add_argument("--addrport", default="127.0.0.1:8000", help="Where to serve (default 127.0.0.1:8000).")
         parser.add_argument("--no-serve", action="store_true", help="Prepare everything, then exit.")
 
     def handle(self, *args, catalog: str, addrport: str, no_serve: bool, **options):
-        if not catalog:
-            raise CommandError("give the catalog folder with --catalog DIR or SC_DEMO_CATALOG")
+        require_catalog(catalog)
         call_command("migrate", interactive=False, verbosity=0)
         username, password = self._ensure_admin()
         call_command("seed_demo", catalog=catalog, stdout=self.stdout, stderr=self.stderr)

@@ -17,20 +17,39 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
 
 
+class OptionalSlashRouter(SimpleRouter):
+    """Routes that answer with or without a trailing slash (``/api/v1/orders`` and ``/orders/``).
+
+    Mini-program and script authors write both; a redirect would lose a POST body.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+def schema_paths_without_trailing_slash(result: dict, generator, request, public) -> dict:
+    """drf-spectacular hook: document the canonical slash-less form of optional-slash routes."""
+    result["paths"] = {path.rstrip("/") or "/": item for path, item in result["paths"].items()}
+    return result
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -66,6 +85,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, IntegrityError):
+        # A uniqueness race lost at the database (two creates of one SKU at once).
+        logger.warning("integrity error: %s", exc)
+        return Response(
+            error_body(409, "conflict", "The change conflicts with existing data (a duplicate?); nothing was saved."),
+            status=status.HTTP_409_CONFLICT,
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -77,7 +103,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         summary = "; ".join(f"{f['field']}: {f['message']}" if f["field"] else f["message"] for f in fields)
-        response.data = error_body(response.status_code, "invalid", summary or "Invalid input.", fields)
+        response.data = error_body(response.status_code, exc.default_code, summary or "Invalid input.", fields)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(exc, "default_code", "error")

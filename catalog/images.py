@@ -1,0 +1,56 @@
+"""Checking uploaded photos before anything is stored: the format comes from the content."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"}
+MAX_PIXELS = 40_000_000
+MIN_SIDE = 16
+
+
+class ImageRejected(ValueError):
+    """The bytes are not a photo we accept; the message says why."""
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    extension: str
+    width: int
+    height: int
+
+
+def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageInfo:
+    """Describe ``data`` after checking it is a whole, sane image.
+
+    Reads the header for format and size (cheap, catches decompression bombs before any
+    pixel is decoded), then decodes once to catch truncated files.
+    """
+    if not data:
+        raise ImageRejected("the file is empty")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format or ""
+            width, height = img.size
+    except UnidentifiedImageError as exc:
+        raise ImageRejected("not an image (JPEG, PNG, WebP or BMP expected)") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected(f"image data is damaged or truncated ({exc})") from exc
+    if fmt not in ALLOWED_FORMATS:
+        raise ImageRejected(f"image format {fmt or 'unknown'} is not accepted (JPEG, PNG, WebP or BMP expected)")
+    if width * height > max_pixels:
+        raise ImageRejected(f"image is {width}x{height}, more than {max_pixels} pixels")
+    if min(width, height) < MIN_SIDE:
+        raise ImageRejected(f"image is {width}x{height}; each side must be at least {MIN_SIDE} pixels")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()
+    except (OSError, SyntaxError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise ImageRejected(f"image data is damaged or truncated ({exc})") from exc
+    return ImageInfo(ALLOWED_FORMATS[fmt], width, height)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from smart_container.fields import FenField, StrictIntegerField
+
+from .models import MAX_PRICE_FEN, Category, PriceChange, Product, ProductImage, Store
+
+
+class StoreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Store
+        fields = ["id", "code", "name", "address", "is_active", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug"]
+        read_only_fields = ["id"]
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductImage
+        fields = ["id", "image", "width", "height", "sha256", "created_at"]
+        read_only_fields = fields
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    price_fen = FenField(max_value=MAX_PRICE_FEN)
+    stock = StrictIntegerField(min_value=0, max_value=10_000_000, required=False)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    images = ProductImageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "barcode",
+            "category",
+            "price_fen",
+            "stock",
+            "is_active",
+            "images",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "images", "created_at", "updated_at"]
+
+    def validate_barcode(self, value: str | None) -> str | None:
+        return value or None  # "" means "no barcode", stored as NULL so uniqueness ignores it
+
+
+class PriceChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = PriceChange
+        fields = ["id", "old_price_fen", "new_price_fen", "changed_by", "source", "changed_at"]
+        read_only_fields = fields

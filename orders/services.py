@@ -1,0 +1,123 @@
+"""Order rules: pricing from the catalog, atomic stock reservation, legal status moves.
+
+Prices never come from the client: a line names a SKU and a quantity, and the server
+copies the catalog's current price onto the order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from catalog.models import Product, Store
+
+from .models import Customer, Order, OrderLine
+
+MAX_LINES = 100
+MAX_QUANTITY = 999
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku: str
+    quantity: int
+
+
+class OutOfStock(ValidationError):
+    """Raised (as a 409-style validation error) when stock cannot cover a line."""
+
+    status_code = 409
+    default_code = "out_of_stock"
+
+
+def _merge(lines: Iterable[LineRequest]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for line in lines:
+        merged[line.sku] = merged.get(line.sku, 0) + line.quantity
+    return merged
+
+
+@transaction.atomic
+def create_order(*, customer: Customer, store: Store, lines: Iterable[LineRequest]) -> Order:
+    """Create an order priced by the server and reserve its stock, all or nothing.
+
+    Stock is taken with one conditional UPDATE per product (``stock >= qty``), so two
+    concurrent orders for the last unit cannot both succeed, on PostgreSQL or SQLite.
+    Products are handled in SKU order so concurrent orders lock rows in the same order.
+    """
+    quantities = _merge(lines)
+    if not quantities:
+        raise ValidationError({"lines": ["An order needs at least one line."]})
+    if len(quantities) > MAX_LINES:
+        raise ValidationError({"lines": [f"At most {MAX_LINES} different products per order."]})
+    for sku, quantity in quantities.items():
+        if not 1 <= quantity <= MAX_QUANTITY:
+            raise ValidationError({"lines": [f"{sku}: quantity must be between 1 and {MAX_QUANTITY}."]})
+    if not store.is_active:
+        raise ValidationError({"store": [f"Store {store.code} is not open for checkout."]})
+
+    products = {p.sku: p for p in Product.objects.filter(sku__in=quantities.keys(), is_active=True)}
+    missing = sorted(set(quantities) - set(products))
+    if missing:
+        raise ValidationError({"lines": [f"Unknown or inactive SKU: {', '.join(missing)}."]})
+
+    for sku in sorted(quantities):
+        taken = Product.objects.filter(pk=products[sku].pk, stock__gte=quantities[sku]).update(
+            stock=F("stock") - quantities[sku]
+        )
+        if not taken:
+            raise OutOfStock({"lines": [f"{sku}: only {Product.objects.get(pk=products[sku].pk).stock} left."]})
+
+    order = Order.objects.create(
+        customer=customer,
+        store=store,
+        expires_at=timezone.now() + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS),
+    )
+    order_lines = [
+        OrderLine(
+            order=order,
+            product=products[sku],
+            sku=sku,
+            name=products[sku].name,
+            unit_price_fen=products[sku].price_fen,
+            quantity=quantity,
+            subtotal_fen=products[sku].price_fen * quantity,
+        )
+        for sku, quantity in sorted(quantities.items())
+    ]
+    OrderLine.objects.bulk_create(order_lines)
+    order.total_fen = sum(line.subtotal_fen for line in order_lines)
+    order.save(update_fields=["total_fen"])
+    return order
+
+
+@transaction.atomic
+def close_order(order: Order) -> bool:
+    """Close an unpaid order and give its stock back.  Returns False if it was not open.
+
+    The status row is locked first, so a payment arriving at the same moment either wins
+    (order stays paid) or finds the order closed; never both.
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != Order.Status.CREATED:
+        return False
+    locked.transition_to(Order.Status.CLOSED)
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "closed_at"])
+    for line in locked.lines.exclude(product=None):
+        Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+    return True
+
+
+def close_expired_orders(now=None) -> int:
+    """Close every unpaid order past its expiry; returns how many were closed."""
+    now = now or timezone.now()
+    expired = Order.objects.filter(status=Order.Status.CREATED, expires_at__lte=now).only("pk", "status")
+    return sum(close_order(order) for order in expired.iterator())

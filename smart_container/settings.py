@@ -220,6 +220,7 @@ SHITU_WARMUP = env.bool("SHITU_WARMUP", default=True)  # one throw-away pass per
 SHITU_MAX_IMAGE_BYTES = env.int("SHITU_MAX_IMAGE_BYTES", default=20 * 1024 * 1024)
 SHITU_MAX_IMAGE_PIXELS = env.int("SHITU_MAX_IMAGE_PIXELS", default=40_000_000)
 SHITU_MIN_IMAGE_SIDE = env.int("SHITU_MIN_IMAGE_SIDE", default=16)
+SHITU_DECODE_MAX_SIDE = env.int("SHITU_DECODE_MAX_SIDE", default=0)  # >0: decode big JPEGs at 1/2..1/8 scale
 # Checkout post-processing thresholds.
 SHITU_DET_SCORE_THRESHOLD = env.float("SHITU_DET_SCORE_THRESHOLD", default=0.5)
 SHITU_MAX_DETECTIONS = env.int("SHITU_MAX_DETECTIONS", default=30)

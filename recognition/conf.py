@@ -105,3 +105,7 @@ def rec_bf16() -> bool:
 
 def decode_max_side() -> int | None:
     return _setting("SHITU_DECODE_MAX_SIDE", 0) or None
+
+
+def search_threads() -> int:
+    return _setting("SHITU_SEARCH_THREADS", 1)

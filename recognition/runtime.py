@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognition import conf
-from recognition.engine.gallery import GalleryIndex
+from recognition.engine.gallery import GalleryIndex, set_search_threads
 from recognition.engine.images import decode_image_scaled
 from recognition.engine.pipeline import Recognition, Recognizer
 from recognition.engine.predictors import Detector, FeatureExtractor, ModelError
@@ -67,6 +67,7 @@ def engine() -> Engine:
             for name, folder in dirs.items():
                 if folder is None or not folder.is_dir():
                     raise ModelError(f"{name} model folder {folder} not found: run `manage.py shitu fetch-models`")
+            set_search_threads(conf.search_threads())
             detector = Detector(dirs["detector"], **opts)
             extractor = FeatureExtractor(
                 dirs["extractor"], max_batch=conf.inference_options_max_batch(), bf16=conf.rec_bf16(), **opts

@@ -237,6 +237,7 @@ SHITU_HNSW_M = env.int("SHITU_HNSW_M", default=32)
 SHITU_HNSW_EF_SEARCH = env.int("SHITU_HNSW_EF_SEARCH", default=64)
 SHITU_IVF_NLIST = env.int("SHITU_IVF_NLIST", default=0)  # 0: about 4 * sqrt(n)
 SHITU_IVF_NPROBE = env.int("SHITU_IVF_NPROBE", default=16)
+SHITU_SEARCH_THREADS = env.int("SHITU_SEARCH_THREADS", default=1)  # faiss OpenMP threads per process
 
 LOGGING = {
     "version": 1,

@@ -83,6 +83,17 @@ def _faiss():
     return faiss
 
 
+def set_search_threads(threads: int) -> None:
+    """faiss OpenMP threads for the whole process (searches, IVF training, BLAS).
+
+    1 is the right default next to Paddle on a small CPU: a photo's few queries gain little
+    from parallelism, and a second OpenMP team fighting Paddle's for two cores made a
+    30-query flat search over 100k vectors take 775 ms instead of 65 ms (see
+    docs/benchmarks.md).
+    """
+    _faiss().omp_set_num_threads(max(1, int(threads)))
+
+
 class GalleryIndex:
     """``GalleryIndex(dim, kind="flat"|"hnsw"|"ivf", *, hnsw_m=32, ef_search=64, nlist=None, nprobe=16)``.
 

@@ -152,6 +152,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self._failed = 0
         sub = options["subcommand"]
+        if sub in ("build-index", "recognize", "bench"):
+            from recognition.engine.gallery import set_search_threads
+
+            set_search_threads(conf.search_threads())
         getattr(self, "do_" + sub.replace("-", "_"))(options)
         if self._failed:
             raise CommandError(f"{self._failed} input(s) failed")
@@ -338,6 +342,7 @@ class Command(BaseCommand):
             "threads": detector.threads,
             "mkldnn": detector.mkldnn,
             "extractor_bf16": extractor.bf16,
+            "search_threads": conf.search_threads(),
             "command": "python manage.py shitu " + shlex.join(sys.argv[2:]),
             "scene": scene_desc,
             "scene_bytes": len(data),

@@ -172,6 +172,10 @@ class GalleryIndex:
             raise GalleryError("add: duplicate ids in one call")
         if not len(ids_arr):
             return
+        if self._index is None:
+            with self._lock.write():
+                if self._index is None:  # IVF trains on everything in the first add, not one chunk
+                    self._index = self._new_index(vecs)
         # Chunks keep each write-lock hold short (an HNSW insertion is not free).
         chunk = 128 if self.kind == "hnsw" else 4096
         for start in range(0, len(ids_arr), chunk):

@@ -181,3 +181,10 @@ def test_rebuild_keeps_changes_made_during_it():
     assert g.labels[777_777] == "during" and 1 not in g.labels and 5 in g.labels
     assert len(g) == 3000 - 2 + 1
     assert g.search(vectors[1:2], 1)[0][0][:2] == (777_777, "during")
+
+
+def test_ivf_trains_on_the_whole_first_add():
+    g = GalleryIndex(DIM, "ivf")
+    g.add(np.arange(20_000), unit(20_000, 5), ["x"] * 20_000)  # more than one internal add chunk
+    # sized for 20k vectors (capped at 39 training points per list), not for a 4096-vector chunk (105)
+    assert g._index.nlist == min(int(4 * np.sqrt(20_000)), 20_000 // 39) == 512

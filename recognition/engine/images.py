@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 
 import numpy as np
@@ -46,8 +47,11 @@ def decode_image(
             img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise ImageError("not an image (unrecognised format)") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"image has too many pixels (limit {max_pixels} pixels)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own guard fired while reading the header; report our limit, not Pillow's.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        count = f"{found.group(1)} pixels " if found else ""
+        raise ImageError(f"image has too many pixels: {count}(limit {max_pixels} pixels)") from None
     except Exception as exc:
         raise ImageError(f"not a readable image: {exc}") from None
     width, height = img.size

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 
 import numpy as np
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
 
@@ -95,3 +97,12 @@ def reembed_at_worker_start(sender=None, **kwargs) -> None:
     """A worker starting (perhaps with a new model) asks once a minute at most for a re-embedding pass."""
     if cache.add("gallery:reembed-at-start", 1, timeout=60):
         reembed_stale.delay()
+
+
+@worker_process_init.connect(dispatch_uid="gallery_preload")
+def preload_gallery(**kwargs) -> None:
+    """With ``GALLERY_PRELOAD`` (recognition workers), load the live gallery as the process starts,
+    in a thread (Celery kills a child whose init takes more than a few seconds), so the first
+    checkout does not pay for it."""
+    if getattr(settings, "GALLERY_PRELOAD", False):
+        threading.Thread(target=live_gallery, name="gallery-preload", daemon=True).start()

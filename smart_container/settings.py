@@ -259,6 +259,7 @@ CELERY_TASK_ROUTES.update(
         "gallery.tasks.*": {"queue": "gallery"},
     }
 )
+GALLERY_PRELOAD = env.bool("GALLERY_PRELOAD", default=False)  # recognition workers: load the gallery at start
 GALLERY_SYNC_THREAD = env.bool("GALLERY_SYNC_THREAD", default=True)  # background sync of each live index
 GALLERY_SYNC_INTERVAL_MS = env.int("GALLERY_SYNC_INTERVAL_MS", default=200)  # head check (cache) period
 GALLERY_DB_CHECK_SECONDS = env.float("GALLERY_DB_CHECK_SECONDS", default=5.0)  # head check in the database

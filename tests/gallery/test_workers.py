@@ -54,6 +54,7 @@ def workers(engine_settings, tmp_path):
         "MEDIA_ROOT": str(engine_settings.MEDIA_ROOT),
         "SC_VAR_DIR": str(tmp_path / "var"),
         "GALLERY_SYNC_INTERVAL_MS": "100",
+        "GALLERY_PRELOAD": "true",
     }
     app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)  # really send the tasks (engine_settings restores it)
     client = redis.Redis.from_url(settings.REDIS_URL)

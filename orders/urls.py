@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from smart_container.api import OptionalSlashRouter
 
 from .views import OrderViewSet
 
-router = SimpleRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("orders", OrderViewSet)
 
 urlpatterns = router.urls

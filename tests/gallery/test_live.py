@@ -166,3 +166,13 @@ def test_mainbody_crop_embeds_the_detected_box(engine_settings, make_product, co
     assert np.allclose(embed_photo(photo(11)).vector, embedding.as_array(), atol=1e-5)  # checkout-side too
     engine_settings.GALLERY_MAINBODY_CROP = False
     assert not np.allclose(embed_photo(photo(11)).vector, embedding.as_array(), atol=1e-3)  # whole photo differs
+
+
+def test_photos_added_outside_the_gallery_services_are_embedded_too(engine_settings, make_product, committed):
+    from catalog.services import add_product_image
+
+    cola = make_product("COLA")
+    with committed():
+        added = add_product_image(cola, photo(11), "import.png")  # e.g. the catalog importer
+    assert GalleryEmbedding.objects.get(pk=added.image.pk).status == "indexed"
+    assert best_label(11)[0] == "COLA"

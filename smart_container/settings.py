@@ -270,6 +270,7 @@ GALLERY_DB_CHECK_SECONDS = env.float("GALLERY_DB_CHECK_SECONDS", default=5.0)  #
 GALLERY_HEARTBEAT_SECONDS = env.float("GALLERY_HEARTBEAT_SECONDS", default=10.0)
 GALLERY_WORKER_ALIVE_SECONDS = env.int("GALLERY_WORKER_ALIVE_SECONDS", default=60)
 GALLERY_MAX_INCREMENTAL = env.int("GALLERY_MAX_INCREMENTAL", default=20_000)  # more pending changes: full reload
+GALLERY_REQUEUE_AFTER_SECONDS = env.int("GALLERY_REQUEUE_AFTER_SECONDS", default=3600)  # re-embed pass: skip fresh rows
 GALLERY_MAINBODY_CROP = env.bool("GALLERY_MAINBODY_CROP", default=False)  # embed the detector's best box
 GALLERY_CROP_MIN_SCORE = env.float("GALLERY_CROP_MIN_SCORE", default=0.5)
 GALLERY_REPAIR_ON_MISMATCH = env.bool("GALLERY_REPAIR_ON_MISMATCH", default=True)

@@ -23,7 +23,7 @@ from tests.wechat_fixtures import (  # noqa: F401 - fixtures
 
 
 @pytest.fixture
-def engine_settings(settings, models, tmp_path) -> Iterator[None]:
+def engine_settings(settings, models, tmp_path) -> Iterator[None]:  # noqa: F811 - the imported fixture
     """Point the engine at the tiny models and keep photos in a temporary media folder."""
     from gallery import live
     from recognition import runtime
@@ -42,7 +42,7 @@ def engine_settings(settings, models, tmp_path) -> Iterator[None]:
 
 
 @pytest.fixture
-def gallery_products(store) -> dict[str, Product]:
+def gallery_products(store) -> dict[str, Product]:  # noqa: F811 - the imported fixture
     """Products A and B with one reference photo each (C stays unknown), photos queued for embedding."""
     from gallery.services import Upload, add_photos
 

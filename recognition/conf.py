@@ -93,3 +93,15 @@ def index_path() -> Path:
 
 def inference_options_max_batch() -> int:
     return _setting("SHITU_REC_MAX_BATCH", 32)
+
+
+def warmup_enabled() -> bool:
+    return bool(_setting("SHITU_WARMUP", True))
+
+
+def rec_bf16() -> bool:
+    return bool(_setting("SHITU_REC_BF16", False))
+
+
+def decode_max_side() -> int | None:
+    return _setting("SHITU_DECODE_MAX_SIDE", 0) or None

@@ -144,6 +144,7 @@ USE_TZ = True
 # --- Static and media files.
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it even before collectstatic
 MEDIA_URL = env("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
@@ -179,11 +180,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "smart_container.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only, so a number is a number; upload endpoints opt in to MultiPartParser.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {},
 }
 if DEBUG:
@@ -198,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "smart_container.api.schema_paths_without_trailing_slash",
+    ],
 }
 
 # --- Recognition (PP-ShiTuV2).  See the README's variable table and docs/recognition.md.
@@ -213,10 +215,13 @@ SHITU_DOWNLOAD_TIMEOUT = env.float("SHITU_DOWNLOAD_TIMEOUT", default=60.0)
 SHITU_CPU_THREADS = env.int("SHITU_CPU_THREADS", default=2)
 SHITU_MKLDNN = env.bool("SHITU_MKLDNN", default=True)
 SHITU_REC_MAX_BATCH = env.int("SHITU_REC_MAX_BATCH", default=32)
+SHITU_REC_BF16 = env.bool("SHITU_REC_BF16", default=False)  # bfloat16 extractor on CPUs with AVX512-BF16/AMX
+SHITU_WARMUP = env.bool("SHITU_WARMUP", default=True)  # one throw-away pass per thread's predictors
 # Uploaded photos: limits checked before decoding.
 SHITU_MAX_IMAGE_BYTES = env.int("SHITU_MAX_IMAGE_BYTES", default=20 * 1024 * 1024)
 SHITU_MAX_IMAGE_PIXELS = env.int("SHITU_MAX_IMAGE_PIXELS", default=40_000_000)
 SHITU_MIN_IMAGE_SIDE = env.int("SHITU_MIN_IMAGE_SIDE", default=16)
+SHITU_DECODE_MAX_SIDE = env.int("SHITU_DECODE_MAX_SIDE", default=0)  # >0: decode big JPEGs at 1/2..1/8 scale
 # Checkout post-processing thresholds.
 SHITU_DET_SCORE_THRESHOLD = env.float("SHITU_DET_SCORE_THRESHOLD", default=0.5)
 SHITU_MAX_DETECTIONS = env.int("SHITU_MAX_DETECTIONS", default=30)

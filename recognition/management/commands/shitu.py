@@ -8,6 +8,7 @@ the command exits with status 1 at the end.  See docs/recognition.md.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -40,6 +41,12 @@ class Command(BaseCommand):
             if rec:
                 p.add_argument(
                     "--rec-model", metavar="DIR", help="feature extractor folder (default: settings / cache)"
+                )
+                p.add_argument(
+                    "--bf16",
+                    action=argparse.BooleanOptionalAction,
+                    default=None,
+                    help="bfloat16 feature extractor (default SHITU_REC_BF16)",
                 )
             p.add_argument("--threads", type=int, help="CPU threads per predictor (default SHITU_CPU_THREADS)")
 
@@ -117,9 +124,11 @@ class Command(BaseCommand):
         from recognition.engine.predictors import FeatureExtractor, ModelError
 
         try:
+            bf16 = conf.rec_bf16() if options.get("bf16") is None else options["bf16"]
             return FeatureExtractor(
                 self._model_dir("extractor", options.get("rec_model")),
                 max_batch=conf.inference_options_max_batch(),
+                bf16=bf16,
                 **self._inference(options),
             )
         except ModelError as exc:
@@ -299,8 +308,8 @@ class Command(BaseCommand):
 
         if options.get("image"):
             data = Path(options["image"]).read_bytes()
-            decode_image(data, max_pixels=100_000_000, max_bytes=1 << 30)
             scene_desc = f"photo {options['image']}"
+            photos = [decode_image(data, max_pixels=100_000_000, max_bytes=1 << 30)]
         else:
             entries = self._read_catalog(options["catalog"])[: options["items"]]
             photos = [read_image(path) for _, path, _ in entries]
@@ -321,12 +330,14 @@ class Command(BaseCommand):
             default_k=options.get("default_k") or conf.recognizer_config().max_detections,
             log=self.stderr.write,
         )
+        result["phone_decode"] = bench.time_phone_decode(photos, runs=max(3, options["runs"] // 2))
         result["machine"] = {
             "nproc": os.cpu_count(),
             "cpu": _cpu_model(),
             "python": platform.python_version(),
             "threads": detector.threads,
             "mkldnn": detector.mkldnn,
+            "extractor_bf16": extractor.bf16,
             "command": "python manage.py shitu " + shlex.join(sys.argv[2:]),
             "scene": scene_desc,
             "scene_bytes": len(data),

@@ -14,7 +14,7 @@ from catalog.models import Product, ProductImage
 
 from .changelog import Entry
 from .models import GalleryChange, GalleryEmbedding
-from .services import log_changes
+from .services import log_changes, queue_embedding
 
 
 def _indexed_image_ids(product: Product) -> list[int]:
@@ -51,11 +51,22 @@ def product_saved(sender, instance: Product, created=False, raw=False, **kwargs)
     log_changes([Entry(op, image_id, label) for image_id in _indexed_image_ids(instance)], why)
 
 
+@receiver(post_save, sender=ProductImage, dispatch_uid="gallery_image_post_save")
+def image_added(sender, instance: ProductImage, created=False, raw=False, **kwargs) -> None:
+    """Every new photo (API, back office, importer, admin) gets an embedding row and is queued."""
+    if created and not raw:
+        embedding, made = GalleryEmbedding.objects.get_or_create(image=instance)
+        if made:
+            queue_embedding(embedding)
+
+
 @receiver(pre_delete, sender=ProductImage, dispatch_uid="gallery_image_pre_delete")
 def image_deleting(sender, instance: ProductImage, **kwargs) -> None:
     """A deleted photo (alone, or with its product) leaves every index with the same commit."""
+    # Product row first, then the log's state row: the order every gallery writer takes locks in
+    # (update_product, store_embedding), so a delete racing an embedding cannot deadlock.
+    product = Product.objects.select_for_update().filter(pk=instance.product_id).values("sku", "is_active").first()
     indexed = GalleryEmbedding.objects.filter(pk=instance.pk, status=GalleryEmbedding.Status.INDEXED).exists()
-    product = Product.objects.filter(pk=instance.product_id).values("sku", "is_active").first()
     if indexed and product and product["is_active"]:
         log_changes([Entry(GalleryChange.Op.REMOVE, instance.pk, product["sku"])], "photo deleted")
 

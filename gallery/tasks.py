@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 
+import numpy as np
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
 
@@ -16,7 +19,7 @@ from recognition.engine.predictors import ModelError
 
 from . import maintenance, services
 from .embedding import embed_photo
-from .live import current_gallery, live_gallery
+from .live import current_gallery, current_model_version, live_gallery
 from .models import GalleryEmbedding
 
 logger = logging.getLogger(__name__)
@@ -38,10 +41,11 @@ def embed_image(self, image_id: int) -> dict:
     try:
         embedded = embed_photo(data)
     except ImageError as exc:
-        services.mark_failed(image_id, f"cannot decode the photo: {exc}")
+        services.mark_failed(image_id, f"cannot decode the photo: {exc}", model_version=current_model_version())
         return {"image_id": image_id, "status": "failed"}
     except ModelError as exc:
-        if self.request.called_directly or self.request.retries >= self.max_retries:
+        in_process = self.request.called_directly or self.request.is_eager  # embedded mode: no later retry
+        if in_process or self.request.retries >= self.max_retries:
             services.mark_failed(image_id, f"recognition model unavailable: {exc}")
             return {"image_id": image_id, "status": "failed"}
         raise self.retry(exc=exc) from exc
@@ -50,14 +54,20 @@ def embed_image(self, image_id: int) -> dict:
 
 
 @shared_task(name="gallery.tasks.probe")
-def probe(image_b64: str, k: int = 5) -> dict:
-    """Embed a photo and search this worker's live gallery: what would checkout match now?
+def probe(image_b64: str | None = None, k: int = 5, vector: list[float] | None = None) -> dict:
+    """Search this worker's live gallery with a photo (embedded here, as checkout does) or a vector.
 
-    Used by the integration test, the benchmark and operators checking a worker.
+    What would checkout match now?  Used by the integration test, ``gallery_bench`` and
+    operators checking a worker.
     """
-    embedded = embed_photo(base64.b64decode(image_b64))
+    if vector is not None:
+        query = np.asarray(vector, dtype=np.float32)
+    elif image_b64 is not None:
+        query = embed_photo(base64.b64decode(image_b64)).vector
+    else:
+        raise ValueError("probe needs image_b64 or vector")
     gallery = current_gallery()
-    (hits,) = gallery.search(embedded.vector[None, :], k)
+    (hits,) = gallery.search(query[None, :], k)
     live = live_gallery()
     return {
         "worker": live.name,
@@ -87,3 +97,12 @@ def reembed_at_worker_start(sender=None, **kwargs) -> None:
     """A worker starting (perhaps with a new model) asks once a minute at most for a re-embedding pass."""
     if cache.add("gallery:reembed-at-start", 1, timeout=60):
         reembed_stale.delay()
+
+
+@worker_process_init.connect(dispatch_uid="gallery_preload")
+def preload_gallery(**kwargs) -> None:
+    """With ``GALLERY_PRELOAD`` (recognition workers), load the live gallery as the process starts,
+    in a thread (Celery kills a child whose init takes more than a few seconds), so the first
+    checkout does not pay for it."""
+    if getattr(settings, "GALLERY_PRELOAD", False):
+        threading.Thread(target=live_gallery, name="gallery-preload", daemon=True).start()

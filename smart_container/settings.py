@@ -264,13 +264,15 @@ CELERY_TASK_ROUTES.update(
         "gallery.tasks.*": {"queue": "gallery"},
     }
 )
+GALLERY_PRELOAD = env.bool("GALLERY_PRELOAD", default=False)  # recognition workers: load the gallery at start
 GALLERY_SYNC_THREAD = env.bool("GALLERY_SYNC_THREAD", default=True)  # background sync of each live index
 GALLERY_SYNC_INTERVAL_MS = env.int("GALLERY_SYNC_INTERVAL_MS", default=200)  # head check (cache) period
 GALLERY_DB_CHECK_SECONDS = env.float("GALLERY_DB_CHECK_SECONDS", default=5.0)  # head check in the database
 GALLERY_HEARTBEAT_SECONDS = env.float("GALLERY_HEARTBEAT_SECONDS", default=10.0)
 GALLERY_WORKER_ALIVE_SECONDS = env.int("GALLERY_WORKER_ALIVE_SECONDS", default=60)
 GALLERY_MAX_INCREMENTAL = env.int("GALLERY_MAX_INCREMENTAL", default=20_000)  # more pending changes: full reload
-GALLERY_MAINBODY_CROP = env.bool("GALLERY_MAINBODY_CROP", default=True)  # embed the detector's best box
+GALLERY_REQUEUE_AFTER_SECONDS = env.int("GALLERY_REQUEUE_AFTER_SECONDS", default=3600)  # re-embed pass: skip fresh rows
+GALLERY_MAINBODY_CROP = env.bool("GALLERY_MAINBODY_CROP", default=False)  # embed the detector's best box
 GALLERY_CROP_MIN_SCORE = env.float("GALLERY_CROP_MIN_SCORE", default=0.5)
 GALLERY_REPAIR_ON_MISMATCH = env.bool("GALLERY_REPAIR_ON_MISMATCH", default=True)
 

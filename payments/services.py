@@ -284,9 +284,24 @@ def apply_refund_state(refund: Refund, state: RefundState) -> bool:
 
 
 def sync_refund(refund: Refund, gateway: PaymentGateway | None = None) -> Refund:
-    state = (gateway or get_gateway()).query_refund(refund.out_refund_no)
-    if state is not None and state.amount_fen == refund.amount_fen:
+    """Settle a pending refund from WeChat's records; one WeChat never received is submitted again
+    (same out_refund_no, so WeChat refunds it once however often this runs)."""
+    gateway = gateway or get_gateway()
+    state = gateway.query_refund(refund.out_refund_no)
+    if state is None:
+        state = gateway.refund(
+            out_refund_no=refund.out_refund_no,
+            out_trade_no=refund.payment.out_trade_no,
+            amount_fen=refund.amount_fen,
+            total_fen=refund.payment.amount_fen,
+            reason=refund.reason,
+        )
+    if state.amount_fen == refund.amount_fen:
         apply_refund_state(refund, state)
+    else:
+        logger.error(
+            "refund %s: WeChat has %s fen, we asked %s", refund.out_refund_no, state.amount_fen, refund.amount_fen
+        )
     refund.refresh_from_db()
     return refund
 

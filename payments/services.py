@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
@@ -238,7 +239,7 @@ def request_refund(
                 out_refund_no=out_refund_no,
                 amount_fen=amount_fen,
                 reason=reason,
-                requested_by=requested_by if getattr(requested_by, "is_staff", False) else None,
+                requested_by=requested_by if isinstance(requested_by, get_user_model()) else None,
             )
     if refund.state != Refund.State.PENDING:
         return refund

@@ -36,6 +36,7 @@ def test_partial_then_full_refund_settled_by_notifications(staff_api, paid, wech
     first = refund(staff_api, paid, amount_fen=600, reason="crushed chips", out_refund_no="R-1")
     assert first.status_code == 201, first.content
     assert first.json()["state"] == "pending" and first.json()["refund_id"]
+    assert Refund.objects.get(out_refund_no="R-1").requested_by.username == "staff"  # audit trail
     paid.refresh_from_db()
     assert paid.status == "paid" and paid.refunded_fen == 0  # not settled until WeChat says so
 

@@ -243,6 +243,8 @@ class WeChatPayGateway:
             resource = json.loads(plaintext)
         except ValueError as exc:
             raise NotificationRejected({"resource": ["The decrypted resource is not JSON."]}) from exc
+        if not isinstance(resource, dict):
+            raise NotificationRejected({"resource": ["The decrypted resource is not a JSON object."]})
         return Notification(
             event_type=str(envelope.get("event_type", "")),
             notification_id=str(envelope.get("id", "")),

@@ -6,17 +6,23 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from checkout.pages import checkout_page
+
 from .health import healthz
 
 api_v1 = [
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
     path("", include("gallery.urls")),
+    path("", include("accounts.urls")),
+    path("", include("payments.urls")),
+    path("", include("checkout.urls")),
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("checkout/", checkout_page, name="checkout-page"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

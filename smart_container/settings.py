@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "recognition",
+    "reports",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -220,3 +222,9 @@ if not DEBUG and env.bool("DJANGO_SECURE", default=False):
 
 # --- Orders.
 ORDER_PAYMENT_TIMEOUT_SECONDS = env.int("ORDER_PAYMENT_TIMEOUT_SECONDS", default=15 * 60)
+
+# --- Back office and sales reports (docs/backoffice.md).
+REPORTS_TIME_ZONE = env("REPORTS_TIME_ZONE", default=TIME_ZONE)  # the stores' local day and hour
+BACKOFFICE_LOW_STOCK_THRESHOLD = env.int("BACKOFFICE_LOW_STOCK_THRESHOLD", default=5)
+BACKOFFICE_REVIEW_MIN_SCORE = env.float("BACKOFFICE_REVIEW_MIN_SCORE", default=0.6)  # below: needs review
+CELERY_TASK_ROUTES["reports.tasks.*"] = {"queue": "reports"}

@@ -1,0 +1,67 @@
+"""Orders: filtered list, receipt, refund, CSV export."""
+
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.generic import DetailView, ListView, View
+
+from orders.models import Order
+
+from ..exports import csv_lines
+from ..forms import OrderFilterForm, RefundForm
+from ..queries import orders_matching
+from .base import BackOfficeMixin
+
+
+def _filtered(request) -> tuple[OrderFilterForm, object]:
+    form = OrderFilterForm(request.GET or None)
+    criteria = form.cleaned_data if form.is_valid() else {}
+    return form, orders_matching(**{k: v for k, v in criteria.items() if v})
+
+
+class OrderListView(BackOfficeMixin, ListView):
+    permission_required = "orders.view_order"
+    template_name = "backoffice/orders.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.form, orders = _filtered(self.request)
+        return orders
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(form=self.form, **kwargs)
+
+
+class OrderDetailView(BackOfficeMixin, DetailView):
+    """The receipt, with payments and refunds, and the refund form for those allowed."""
+
+    permission_required = "orders.view_order"
+    template_name = "backoffice/order.html"
+    queryset = Order.objects.select_related("store", "customer").prefetch_related("lines", "payments", "refunds")
+
+    def get_context_data(self, **kwargs):
+        order = self.object
+        refundable = order.total_fen - order.refunded_fen
+        return super().get_context_data(
+            refundable_fen=refundable,
+            refund_form=kwargs.pop("refund_form", None) or RefundForm(initial={"amount": refundable}),
+            can_refund=order.status in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED) and refundable > 0,
+            **kwargs,
+        )
+
+
+class OrderExportView(BackOfficeMixin, View):
+    permission_required = "backoffice.export_orders"
+
+    def get(self, request):
+        _form, orders = _filtered(request)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(csv_lines(orders), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
+        return response
+
+
+def get_order(pk) -> Order:
+    return get_object_or_404(Order, pk=pk)

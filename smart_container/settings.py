@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "recognition",
+    "gallery",
     "reports",
     "backoffice",
 ]
@@ -201,9 +202,39 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# --- Recognition (PP-ShiTuV2).  See the README's variable table.
+# --- Recognition (PP-ShiTuV2).  See the README's variable table and docs/recognition.md.
+# Model folders: explicit folders win; otherwise the ones `shitu fetch-models` put in the cache.
 SHITU_DET_MODEL_DIR = env("SHITU_DET_MODEL_DIR", default="")
 SHITU_REC_MODEL_DIR = env("SHITU_REC_MODEL_DIR", default="")
+SHITU_MODEL_CACHE = Path(env("SHITU_MODEL_CACHE", default=str(VAR_DIR / "models")))
+SHITU_MODEL_BASE_URL = env("SHITU_MODEL_BASE_URL", default="https://paddle-imagenet-models-name.bj.bcebos.com")
+SHITU_DET_SHA256 = env("SHITU_DET_SHA256", default="")  # pin the detector archive (no published checksum)
+SHITU_REC_SHA256 = env("SHITU_REC_SHA256", default="")  # overrides the published extractor checksum
+SHITU_DOWNLOAD_TIMEOUT = env.float("SHITU_DOWNLOAD_TIMEOUT", default=60.0)
+# Inference: CPU threads per predictor, oneDNN, feature-extractor batch chunk.
+SHITU_CPU_THREADS = env.int("SHITU_CPU_THREADS", default=2)
+SHITU_MKLDNN = env.bool("SHITU_MKLDNN", default=True)
+SHITU_REC_MAX_BATCH = env.int("SHITU_REC_MAX_BATCH", default=32)
+# Uploaded photos: limits checked before decoding.
+SHITU_MAX_IMAGE_BYTES = env.int("SHITU_MAX_IMAGE_BYTES", default=20 * 1024 * 1024)
+SHITU_MAX_IMAGE_PIXELS = env.int("SHITU_MAX_IMAGE_PIXELS", default=40_000_000)
+SHITU_MIN_IMAGE_SIDE = env.int("SHITU_MIN_IMAGE_SIDE", default=16)
+# Checkout post-processing thresholds.
+SHITU_DET_SCORE_THRESHOLD = env.float("SHITU_DET_SCORE_THRESHOLD", default=0.5)
+SHITU_MAX_DETECTIONS = env.int("SHITU_MAX_DETECTIONS", default=30)
+SHITU_MIN_BOX_SIZE = env.float("SHITU_MIN_BOX_SIZE", default=16.0)
+SHITU_MATCH_THRESHOLD = env.float("SHITU_MATCH_THRESHOLD", default=0.5)
+SHITU_UNSURE_MARGIN = env.float("SHITU_UNSURE_MARGIN", default=0.05)
+SHITU_TOP_K = env.int("SHITU_TOP_K", default=5)
+SHITU_SEARCH_K = env.int("SHITU_SEARCH_K", default=20)
+SHITU_DEDUPE_IOU = env.float("SHITU_DEDUPE_IOU", default=0.5)
+# Gallery index.
+SHITU_INDEX_PATH = Path(env("SHITU_INDEX_PATH", default=str(VAR_DIR / "gallery" / "index.faiss")))
+SHITU_INDEX_KIND = env("SHITU_INDEX_KIND", default="flat")  # flat | hnsw | ivf
+SHITU_HNSW_M = env.int("SHITU_HNSW_M", default=32)
+SHITU_HNSW_EF_SEARCH = env.int("SHITU_HNSW_EF_SEARCH", default=64)
+SHITU_IVF_NLIST = env.int("SHITU_IVF_NLIST", default=0)  # 0: about 4 * sqrt(n)
+SHITU_IVF_NPROBE = env.int("SHITU_IVF_NPROBE", default=16)
 
 LOGGING = {
     "version": 1,
@@ -223,6 +254,22 @@ if not DEBUG and env.bool("DJANGO_SECURE", default=False):
 # --- Orders.
 ORDER_PAYMENT_TIMEOUT_SECONDS = env.int("ORDER_PAYMENT_TIMEOUT_SECONDS", default=15 * 60)
 
+# --- Live gallery (see docs/gallery.md).
+CELERY_TASK_ROUTES.update(
+    {
+        "gallery.tasks.probe": {"queue": "recognition"},  # searches the live gallery of a recognition worker
+        "gallery.tasks.*": {"queue": "gallery"},
+    }
+)
+GALLERY_SYNC_THREAD = env.bool("GALLERY_SYNC_THREAD", default=True)  # background sync of each live index
+GALLERY_SYNC_INTERVAL_MS = env.int("GALLERY_SYNC_INTERVAL_MS", default=200)  # head check (cache) period
+GALLERY_DB_CHECK_SECONDS = env.float("GALLERY_DB_CHECK_SECONDS", default=5.0)  # head check in the database
+GALLERY_HEARTBEAT_SECONDS = env.float("GALLERY_HEARTBEAT_SECONDS", default=10.0)
+GALLERY_WORKER_ALIVE_SECONDS = env.int("GALLERY_WORKER_ALIVE_SECONDS", default=60)
+GALLERY_MAX_INCREMENTAL = env.int("GALLERY_MAX_INCREMENTAL", default=20_000)  # more pending changes: full reload
+GALLERY_MAINBODY_CROP = env.bool("GALLERY_MAINBODY_CROP", default=True)  # embed the detector's best box
+GALLERY_CROP_MIN_SCORE = env.float("GALLERY_CROP_MIN_SCORE", default=0.5)
+GALLERY_REPAIR_ON_MISMATCH = env.bool("GALLERY_REPAIR_ON_MISMATCH", default=True)
 # --- Back office and sales reports (docs/backoffice.md).
 REPORTS_TIME_ZONE = env("REPORTS_TIME_ZONE", default=TIME_ZONE)  # the stores' local day and hour
 BACKOFFICE_LOW_STOCK_THRESHOLD = env.int("BACKOFFICE_LOW_STOCK_THRESHOLD", default=5)

@@ -11,6 +11,7 @@ from .health import healthz
 api_v1 = [
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
+    path("", include("gallery.urls")),
 ]
 
 urlpatterns = [

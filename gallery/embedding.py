@@ -1,0 +1,46 @@
+"""Photo bytes -> gallery vector, exactly as checkout photos are embedded (same crop rule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+
+from recognition import conf, runtime
+from recognition.engine import postprocess, preprocess
+from recognition.engine.images import decode_image
+
+
+@dataclass(frozen=True)
+class EmbeddedPhoto:
+    vector: np.ndarray  # float32 [dim], L2-normalised
+    model_version: str
+    crop_box: tuple[float, float, float, float] | None  # mainbody box used, None for the whole photo
+
+
+def embed_photo(data: bytes) -> EmbeddedPhoto:
+    """Decode (raises ``ImageError``), optionally crop to the main object, embed.
+
+    With ``GALLERY_MAINBODY_CROP`` the detector's best box above
+    ``GALLERY_CROP_MIN_SCORE`` is embedded (the whole photo when it finds none), which
+    matches what checkout searches with: crops of detected objects.
+    """
+    image = decode_image(data, **conf.decode_limits())
+    recognizer = runtime.get_recognizer()  # this thread's predictor clones
+    crop_box = None
+    if getattr(settings, "GALLERY_MAINBODY_CROP", True):
+        (rows,) = recognizer.detector.detect([image])
+        height, width = image.shape[:2]
+        boxes, _, whole = postprocess.select_boxes(
+            rows,
+            image_size=(width, height),
+            score_threshold=getattr(settings, "GALLERY_CROP_MIN_SCORE", 0.5),
+            max_det=1,
+            min_size=conf.recognizer_config().min_box_size,
+        )
+        if not whole:
+            crop_box = tuple(float(v) for v in boxes[0][:4])
+    crop = image if crop_box is None else preprocess.crop(image, crop_box)
+    vector = recognizer.extractor.embed([crop])[0]
+    return EmbeddedPhoto(vector, recognizer.extractor.version, crop_box)

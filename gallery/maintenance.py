@@ -1,0 +1,82 @@
+"""Scheduled gallery work: compaction, the DB-vs-index consistency check, re-embedding."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import changelog
+from .live import current_model_version, membership_checksum
+from .models import GalleryState, GalleryWorker
+from .services import requeue_stale, servable
+
+logger = logging.getLogger(__name__)
+
+
+def compact() -> dict:
+    """Bump the generation: every process rebuilds its index from the database (dropping the
+    space of removed entries, retraining IVF) beside the serving one, and forgets dead workers."""
+    head = changelog.bump_generation()
+    cutoff = timezone.now() - timedelta(days=1)
+    forgotten, _ = GalleryWorker.objects.filter(heartbeat_at__lt=cutoff).delete()
+    logger.info("gallery compaction: generation %d; forgot %d dead workers", head.generation, forgotten)
+    return {"version": head.version, "generation": head.generation, "forgotten_workers": forgotten}
+
+
+def expected_membership(model_version: str) -> tuple[int, str]:
+    pairs = list(servable(model_version).values_list("image_id", "image__product__sku"))
+    return len(pairs), membership_checksum(pairs)
+
+
+def check_consistency() -> dict:
+    """Compare what each live worker reports serving with what the database says it should.
+
+    Only workers at the current head can be judged (others are catching up: reported as
+    behind).  A mismatch is logged and, with ``GALLERY_REPAIR_ON_MISMATCH``, repaired by
+    bumping the generation so every worker reloads.
+    """
+    alive_after = timezone.now() - timedelta(seconds=getattr(settings, "GALLERY_WORKER_ALIVE_SECONDS", 60))
+    for _ in range(3):  # the head must not move while the expectation is computed
+        head = changelog.read_head(from_db=True)
+        expected: dict[str, tuple[int, str]] = {}
+        workers = list(GalleryWorker.objects.filter(heartbeat_at__gte=alive_after))
+        for worker in workers:
+            if worker.model_version not in expected:
+                expected[worker.model_version] = expected_membership(worker.model_version)
+        if changelog.read_head(from_db=True) == head:
+            break
+    report = {"checked_at": timezone.now().isoformat(), "version": head.version, "generation": head.generation}
+    verdicts = []
+    for worker in workers:
+        at_head = (worker.version, worker.generation) == (head.version, head.generation)
+        if not at_head:
+            verdict, consistent = f"behind (serves v{worker.version} gen {worker.generation})", None
+        else:
+            count, checksum = expected[worker.model_version]
+            consistent = (worker.entries, worker.checksum) == (count, checksum)
+            verdict = "ok" if consistent else f"serves {worker.entries} photos, the database says {count}"
+        GalleryWorker.objects.filter(pk=worker.pk).update(consistent=consistent)
+        verdicts.append({"worker": worker.name, "consistent": consistent, "detail": verdict})
+        if consistent is False:
+            logger.warning("gallery consistency: %s %s", worker.name, verdict)
+    report["workers"] = verdicts
+    report["mismatches"] = sum(1 for v in verdicts if v["consistent"] is False)
+    if report["mismatches"] and getattr(settings, "GALLERY_REPAIR_ON_MISMATCH", True):
+        report["repaired_generation"] = changelog.bump_generation().generation
+    GalleryState.objects.filter(pk=1).update(last_check=report)
+    return report
+
+
+def reembed_stale() -> dict:
+    """Queue every photo not embedded by the configured extractor (model upgrade, or never embedded)."""
+    version = current_model_version()
+    if not version:
+        logger.warning("re-embedding skipped: no feature extractor configured")
+        return {"model_version": "", "queued": 0}
+    queued = requeue_stale(version)
+    if queued:
+        logger.info("re-embedding %d photos with %s", queued, version)
+    return {"model_version": version, "queued": queued}

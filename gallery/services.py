@@ -1,0 +1,211 @@
+"""Gallery business rules: which photos are in the gallery, and every change logged with a version.
+
+A photo is *servable* (in every index) when its embedding is indexed and its product is
+active; the live indexes hold exactly the servable embeddings made by their own model.
+Changes to products and photos reach the log through ``gallery.signals`` whichever way
+they are made (these services, the catalog services, the admin); ``acting_as`` tells the
+log who made them and why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from catalog.images import ImageRejected, inspect_image
+from catalog.models import Product, ProductImage
+from catalog.services import add_product_image
+
+from . import changelog
+from .changelog import Entry
+from .models import GalleryChange, GalleryEmbedding
+
+MAX_PHOTOS_PER_UPLOAD = 20
+MAX_REASON = 500
+
+_actor: contextvars.ContextVar[tuple[object, str] | None] = contextvars.ContextVar("gallery_actor", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(actor, reason: str = "") -> Iterator[None]:
+    """Attribute the gallery changes made inside the block to ``actor`` (a user or None)."""
+    token = _actor.set((actor, reason))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def log_changes(entries: Sequence[Entry], default_reason: str) -> None:
+    actor, reason = _actor.get() or (None, "")
+    changelog.append(entries, actor=actor, reason=reason or default_reason)
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    name: str
+
+
+@dataclass(frozen=True)
+class AddedPhoto:
+    image: ProductImage
+    embedding: GalleryEmbedding
+    created: bool
+
+
+def add_photos(product: Product, uploads: Sequence[Upload], *, actor=None) -> list[AddedPhoto]:
+    """Attach reference photos and queue their embedding; all or nothing.
+
+    Every file is checked before anything is stored; a bad one is named in the error
+    (``images.<n>``).  The same bytes twice for a product are stored once; a photo whose
+    embedding failed before is queued again.
+    """
+    if not uploads:
+        raise ValidationError({"images": ["Send at least one photo (multipart field 'images')."]})
+    if len(uploads) > MAX_PHOTOS_PER_UPLOAD:
+        raise ValidationError({"images": [f"At most {MAX_PHOTOS_PER_UPLOAD} photos per upload."]})
+    errors = {}
+    for index, upload in enumerate(uploads):
+        try:
+            inspect_image(upload.data)
+        except ImageRejected as exc:
+            errors[f"images.{index}"] = [f"{upload.name}: {exc}"]
+    if errors:
+        raise ValidationError(errors)
+
+    added: list[AddedPhoto] = []
+    with transaction.atomic(), acting_as(actor, "photo uploaded"):
+        for upload in uploads:
+            result = add_product_image(product, upload.data, upload.name)
+            embedding, created = GalleryEmbedding.objects.get_or_create(image=result.image)
+            if created or embedding.status == GalleryEmbedding.Status.FAILED:
+                _queue_embedding(embedding)
+            added.append(AddedPhoto(result.image, embedding, result.created))
+    return added
+
+
+def add_crop(product: Product, photo: bytes, box: Sequence[float], *, actor=None, name: str = "crop.jpg") -> AddedPhoto:
+    """Add the ``box`` (x1, y1, x2, y2 in pixels) of a checkout photo to ``product``'s gallery.
+
+    For the review queue: one click turns a mis-recognised item into a reference photo.
+    """
+    import io
+
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(io.BytesIO(photo)) as img:
+            img = ImageOps.exif_transpose(img).convert("RGB")
+            width, height = img.size
+            x1, y1, x2, y2 = (float(v) for v in box)
+            left, top = max(0, int(x1)), max(0, int(y1))
+            right, bottom = min(width, round(x2)), min(height, round(y2))
+            if right - left < 16 or bottom - top < 16:
+                raise ValidationError({"box": [f"The box {list(box)} leaves less than 16x16 pixels of the photo."]})
+            out = io.BytesIO()
+            img.crop((left, top, right, bottom)).save(out, "JPEG", quality=92)
+    except (OSError, ValueError) as exc:
+        raise ValidationError({"photo": [f"Not a readable photo: {exc}"]}) from exc
+    return add_photos(product, [Upload(out.getvalue(), name)], actor=actor)[0]
+
+
+def _queue_embedding(embedding: GalleryEmbedding) -> None:
+    """Queue (after commit) the embedding of a photo; an indexed one keeps serving meanwhile."""
+    from .tasks import embed_image
+
+    if embedding.status == GalleryEmbedding.Status.FAILED:
+        embedding.status = GalleryEmbedding.Status.PENDING
+        embedding.failure_reason = ""
+        embedding.save(update_fields=["status", "failure_reason", "updated_at"])
+    image_id = embedding.pk
+    transaction.on_commit(lambda: embed_image.delay(image_id))
+
+
+def remove_photo(image: ProductImage, *, actor=None, reason: str = "photo deleted") -> None:
+    """Delete a reference photo; it leaves every index with the same commit (see signals)."""
+    with transaction.atomic(), acting_as(actor, reason):
+        image.delete()
+
+
+# ---- the embedding task's side -------------------------------------------------------------
+def store_embedding(image_id: int, vector: np.ndarray, model_version: str, crop_box=None) -> bool:
+    """Save a finished embedding and, if the photo is servable, log its arrival.
+
+    Returns False when the photo was deleted meanwhile (nothing to do).
+    """
+    vector = np.ascontiguousarray(vector, dtype="<f4").reshape(-1)
+    with transaction.atomic():
+        embedding = (
+            GalleryEmbedding.objects.select_for_update().select_related("image__product").filter(pk=image_id).first()
+        )
+        if embedding is None:
+            return False
+        embedding.vector = vector.tobytes()
+        embedding.dim = int(vector.shape[0])
+        embedding.model_version = model_version
+        embedding.crop_box = [round(float(v), 1) for v in crop_box] if crop_box is not None else None
+        embedding.status = GalleryEmbedding.Status.INDEXED
+        embedding.failure_reason = ""
+        embedding.indexed_at = timezone.now()
+        embedding.save()
+        product = embedding.image.product
+        if product.is_active:
+            changelog.append([Entry(GalleryChange.Op.ADD, image_id, product.sku)], reason="photo embedded")
+    return True
+
+
+def mark_failed(image_id: int, reason: str) -> None:
+    """Record why a photo could not be embedded; a failed photo is in no index."""
+    with transaction.atomic():
+        embedding = GalleryEmbedding.objects.select_for_update().select_related("image__product").filter(pk=image_id)
+        embedding = embedding.first()
+        if embedding is None:
+            return
+        was_servable = embedding.status == GalleryEmbedding.Status.INDEXED and embedding.image.product.is_active
+        embedding.status = GalleryEmbedding.Status.FAILED
+        embedding.failure_reason = reason[:MAX_REASON]
+        embedding.vector = None
+        embedding.save()
+        if was_servable:
+            changelog.append(
+                [Entry(GalleryChange.Op.REMOVE, image_id, embedding.image.product.sku)], reason="embedding failed"
+            )
+
+
+def requeue_stale(current_model_version: str) -> int:
+    """Queue every photo whose embedding was not made by ``current_model_version``; returns how many.
+
+    Stale vectors stay in the indexes of workers still running the old model until the new
+    one replaces them, so a rolling model upgrade never empties the gallery.
+    """
+    stale = GalleryEmbedding.objects.exclude(model_version=current_model_version).exclude(
+        status=GalleryEmbedding.Status.PENDING
+    )
+    count = 0
+    for embedding in stale.iterator():
+        with transaction.atomic():
+            _queue_embedding(embedding)
+        count += 1
+    missing = ProductImage.objects.filter(embedding__isnull=True)
+    for image in missing.iterator():
+        with transaction.atomic():
+            _queue_embedding(GalleryEmbedding.objects.get_or_create(image=image)[0])
+        count += 1
+    return count
+
+
+def servable(model_version: str):
+    """The embeddings every index made by ``model_version`` must hold (ordered by id)."""
+    return GalleryEmbedding.objects.filter(
+        status=GalleryEmbedding.Status.INDEXED,
+        model_version=model_version,
+        image__product__is_active=True,
+    ).order_by("image_id")

@@ -1,0 +1,60 @@
+"""What the gallery looks like now, for the back office and ``GET /api/v1/gallery/status``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from . import changelog
+from .live import current_model_version
+from .models import GalleryEmbedding, GalleryState, GalleryWorker
+
+MAX_FAILURES_LISTED = 50
+
+
+def gallery_status() -> dict:
+    """Counts by status (failures with their reasons), version, generation and every worker."""
+    head = changelog.read_head(from_db=True)
+    model = current_model_version()
+    counts = dict(GalleryEmbedding.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    failures = [
+        {"image_id": image_id, "sku": sku, "reason": reason, "updated_at": updated_at}
+        for image_id, sku, reason, updated_at in GalleryEmbedding.objects.filter(status=GalleryEmbedding.Status.FAILED)
+        .order_by("-updated_at")
+        .values_list("image_id", "image__product__sku", "failure_reason", "updated_at")[:MAX_FAILURES_LISTED]
+    ]
+    alive_after = timezone.now() - timedelta(seconds=getattr(settings, "GALLERY_WORKER_ALIVE_SECONDS", 60))
+    workers = [
+        {
+            "name": w.name,
+            "version": w.version,
+            "generation": w.generation,
+            "behind": max(0, head.version - w.version) if w.generation == head.generation else None,
+            "model_version": w.model_version,
+            "entries": w.entries,
+            "consistent": w.consistent,
+            "alive": w.heartbeat_at >= alive_after,
+            "heartbeat_at": w.heartbeat_at,
+            "started_at": w.started_at,
+        }
+        for w in GalleryWorker.objects.order_by("-heartbeat_at")[:200]
+    ]
+    state = GalleryState.objects.filter(pk=1).first()
+    return {
+        "version": head.version,
+        "generation": head.generation,
+        "model_version": model,
+        "indexed": counts.get(GalleryEmbedding.Status.INDEXED, 0),
+        "pending": counts.get(GalleryEmbedding.Status.PENDING, 0),
+        "failed": counts.get(GalleryEmbedding.Status.FAILED, 0),
+        "stale": GalleryEmbedding.objects.filter(status=GalleryEmbedding.Status.INDEXED)
+        .exclude(model_version=model)
+        .count(),
+        "failures": failures,
+        "workers": workers,
+        "compacted_at": state.compacted_at if state else None,
+        "last_check": state.last_check if state else {},
+    }

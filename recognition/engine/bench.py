@@ -1,0 +1,180 @@
+"""Latency benchmark of the recognition pipeline (``shitu bench`` calls ``run_bench``).
+
+Composes a scene photo from several product photos pasted on a background (or takes one),
+builds random L2-normalised galleries, and reports p50/p95 per stage over N timed runs
+after warm-up, the overhead ratio total / (detector forward + feature forward), and the
+same photo through a naive loop that embeds and searches one crop at a time.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import replace
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from . import postprocess, preprocess
+from .gallery import GalleryIndex
+from .images import decode_image
+from .pipeline import Recognizer, RecognizerConfig
+
+STAGES = ("decode", "det_preprocess", "det_forward", "crop_preprocess", "feature_forward", "search", "total")
+
+
+def compose_scene(photos: list[np.ndarray], *, size=(1280, 960), seed: int = 0) -> np.ndarray:
+    """Paste the photos (RGB uint8) on a light textured background in a loose grid; RGB uint8 (H, W, 3)."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    scene = np.full((height, width, 3), 225, np.uint8)
+    scene += rng.integers(0, 20, size=(height, width, 1), dtype=np.uint8)
+    cols = int(np.ceil(np.sqrt(len(photos))))
+    rows = int(np.ceil(len(photos) / cols))
+    cell_w, cell_h = width // cols, height // rows
+    for i, photo in enumerate(photos):
+        r, c = divmod(i, cols)
+        scale = min((cell_w - 40) / photo.shape[1], (cell_h - 40) / photo.shape[0])
+        w, h = max(16, int(photo.shape[1] * scale)), max(16, int(photo.shape[0] * scale))
+        x = c * cell_w + (cell_w - w) // 2
+        y = r * cell_h + (cell_h - h) // 2
+        scene[y : y + h, x : x + w] = cv2.resize(photo, (w, h), interpolation=cv2.INTER_AREA)
+    return scene
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 90) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def random_gallery(n: int, dim: int, kind: str = "flat", *, seed: int = 0, labels: int = 1000, **opts):
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((n, dim), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    gallery = GalleryIndex(dim, kind, **opts)
+    gallery.add(np.arange(n, dtype=np.int64), vectors, [f"SKU{i % labels:05d}" for i in range(n)])
+    return gallery
+
+
+def _pct(values: list[float]) -> dict[str, float]:
+    arr = np.asarray(values, dtype=np.float64)
+    return {"p50": float(np.percentile(arr, 50)), "p95": float(np.percentile(arr, 95))}
+
+
+def time_pipeline(recognizer: Recognizer, data: bytes, *, runs: int, warmup: int, decode_limits=None) -> dict:
+    """p50/p95 per stage of decode + ``recognizer.recognize`` over ``runs`` runs after ``warmup``."""
+    limits = decode_limits or {"max_pixels": 100_000_000, "max_bytes": 1 << 30}
+    samples: dict[str, list[float]] = {s: [] for s in STAGES}
+    crops = 0
+    for i in range(warmup + runs):
+        t0 = time.perf_counter()
+        image = decode_image(data, **limits)
+        t1 = time.perf_counter()
+        timings: dict[str, float] = {}
+        result = recognizer.recognize(image, timings)
+        t2 = time.perf_counter()
+        if i < warmup:
+            continue
+        crops = sum(line.quantity for line in result.lines) + len(result.unknown)
+        samples["decode"].append((t1 - t0) * 1e3)
+        for stage in STAGES[1:-1]:
+            samples[stage].append(timings[stage])
+        samples["total"].append((t2 - t0) * 1e3)
+    stats = {stage: _pct(values) for stage, values in samples.items()}
+    models = stats["det_forward"]["p50"] + stats["feature_forward"]["p50"]
+    stats["overhead_ratio"] = stats["total"]["p50"] / models if models else float("nan")
+    stats["crops"] = crops
+    return stats
+
+
+def time_naive(recognizer: Recognizer, data: bytes, *, runs: int, warmup: int, decode_limits=None) -> dict:
+    """The same photo, embedding and searching one crop at a time (the slow way), p50/p95 total."""
+    limits = decode_limits or {"max_pixels": 100_000_000, "max_bytes": 1 << 30}
+    cfg, det, ext, gallery = recognizer.config, recognizer.detector, recognizer.extractor, recognizer.gallery
+    totals = []
+    for i in range(warmup + runs):
+        t0 = time.perf_counter()
+        image = decode_image(data, **limits)
+        (rows,) = det.detect([image])
+        boxes, scores, _ = postprocess.select_boxes(
+            rows,
+            image_size=(image.shape[1], image.shape[0]),
+            score_threshold=cfg.det_score_threshold,
+            max_det=cfg.max_detections,
+            min_size=cfg.min_box_size,
+        )
+        hits = []
+        for box in boxes:
+            feature = ext.embed([preprocess.crop(image, box)])
+            hits.extend(gallery.search(feature, cfg.search_k))
+        recognizer.assemble(boxes, scores, hits, (image.shape[1], image.shape[0]))
+        if i >= warmup:
+            totals.append((time.perf_counter() - t0) * 1e3)
+    return {"total": _pct(totals)}
+
+
+def run_bench(
+    detector,
+    extractor,
+    data: bytes,
+    *,
+    gallery_sizes=(1000, 100_000),
+    kinds=("flat",),
+    runs: int = 20,
+    warmup: int = 3,
+    config: RecognizerConfig | None = None,
+    default_k: int = 30,
+    log=print,
+) -> dict:
+    """Run every configuration and return a JSON-ready dict of the figures."""
+    config = config or RecognizerConfig()
+    out: dict = {"runs": runs, "warmup": warmup, "max_det": config.max_detections, "galleries": []}
+    largest = None
+    for size in gallery_sizes:
+        for kind in kinds:
+            t = time.perf_counter()
+            gallery = random_gallery(size, extractor.dim, kind)
+            build_s = time.perf_counter() - t
+            rec = Recognizer(detector, extractor, gallery, config)
+            stats = time_pipeline(rec, data, runs=runs, warmup=warmup)
+            stats.update(size=size, kind=kind, build_s=build_s)
+            out["galleries"].append(stats)
+            log(f"gallery {size} {kind}: total p50 {stats['total']['p50']:.1f} ms, ratio {stats['overhead_ratio']:.3f}")
+            largest = rec
+    out["naive"] = time_naive(largest, data, runs=runs, warmup=warmup)
+    out["naive"].update(size=len(largest.gallery), kind=largest.gallery.kind)
+    log(f"naive loop: total p50 {out['naive']['total']['p50']:.1f} ms")
+    rec_k = Recognizer(detector, extractor, largest.gallery, replace(config, max_detections=default_k))
+    out["default_k"] = time_pipeline(rec_k, data, runs=max(3, runs // 4), warmup=1)
+    out["default_k"].update(max_det=default_k, size=len(largest.gallery), kind=largest.gallery.kind)
+    log(f"default K={default_k}: total p50 {out['default_k']['total']['p50']:.1f} ms")
+    return out
+
+
+def to_markdown(result: dict) -> str:
+    """The figures as Markdown tables (ms)."""
+    lines = [
+        "| gallery | kind | crops | " + " | ".join(STAGES) + " | overhead ratio |",
+        "|---|---|---|" + "---|" * len(STAGES) + "---|",
+    ]
+    rows = [*result["galleries"], {**result["default_k"], "label": f"K={result['default_k']['max_det']}"}]
+    for g in rows:
+        cells = [f"{g[s]['p50']:.1f} / {g[s]['p95']:.1f}" for s in STAGES]
+        name = f"{g['size']:,}" + (f" ({g['label']})" if "label" in g else "")
+        lines.append(
+            f"| {name} | {g['kind']} | {g['crops']} | " + " | ".join(cells) + f" | {g['overhead_ratio']:.3f} |"
+        )
+    batched = next(
+        g for g in result["galleries"] if g["size"] == result["naive"]["size"] and g["kind"] == result["naive"]["kind"]
+    )
+    naive = result["naive"]["total"]
+    where = f"{result['naive']['size']:,} {result['naive']['kind']} gallery"
+    speedup = naive["p50"] / batched["total"]["p50"]
+    lines += [
+        "",
+        f"Naive loop (one crop per forward and per search), same photo, {where}: total p50 {naive['p50']:.1f} ms"
+        f" / p95 {naive['p95']:.1f} ms, versus batched p50 {batched['total']['p50']:.1f} ms ({speedup:.2f}x).",
+    ]
+    return "\n".join(lines) + "\n"

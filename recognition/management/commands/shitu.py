@@ -1,0 +1,350 @@
+"""``manage.py shitu``: the PP-ShiTuV2 engine from the command line.
+
+Subcommands: ``fetch-models``, ``detect``, ``embed``, ``build-index``, ``recognize``, ``bench``.
+``detect``/``embed``/``recognize`` print one JSON line per image on stdout; an image that
+cannot be read prints ``{"image": ..., "error": ...}``, the others are still processed, and
+the command exits with status 1 at the end.  See docs/recognition.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from recognition import conf
+from recognition.engine import model_store
+from recognition.engine.images import ImageError, read_image
+
+
+def _round_list(values, digits: int = 6) -> list[float]:
+    return [round(float(v), digits) for v in values]
+
+
+class Command(BaseCommand):
+    help = "PP-ShiTuV2 recognition engine: fetch-models, detect, embed, build-index, recognize, bench."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+
+        def models(p, det=False, rec=False):
+            if det:
+                p.add_argument("--det-model", metavar="DIR", help="detector folder (default: settings / cache)")
+            if rec:
+                p.add_argument(
+                    "--rec-model", metavar="DIR", help="feature extractor folder (default: settings / cache)"
+                )
+            p.add_argument("--threads", type=int, help="CPU threads per predictor (default SHITU_CPU_THREADS)")
+
+        p = sub.add_parser("fetch-models", help="download, verify and extract the official models")
+        p.add_argument("--cache", metavar="DIR", help="cache folder (default SHITU_MODEL_CACHE)")
+        p.add_argument("--base-url", help="mirror of the official host (default SHITU_MODEL_BASE_URL)")
+        p.add_argument("--only", choices=sorted(model_store.REGISTRY), help="fetch one model only")
+        p.add_argument("--force", action="store_true", help="download again even if present")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+        p = sub.add_parser("detect", help="detector boxes per image, as JSON lines")
+        p.add_argument("images", nargs="+", metavar="IMAGE")
+        models(p, det=True)
+        p.add_argument("--threshold", type=float, help="score threshold (default SHITU_DET_SCORE_THRESHOLD)")
+        p.add_argument("--max-det", type=int, help="at most K boxes (default SHITU_MAX_DETECTIONS)")
+
+        p = sub.add_parser("embed", help="L2-normalised feature of each whole image, as JSON lines")
+        p.add_argument("images", nargs="+", metavar="IMAGE")
+        models(p, rec=True)
+
+        p = sub.add_parser("build-index", help="embed a labelled set of photos into a gallery index file")
+        src = p.add_mutually_exclusive_group(required=True)
+        src.add_argument("--labels", metavar="FILE", help="lines of path<TAB>label (paths relative to FILE)")
+        src.add_argument("--catalog", metavar="DIR", help="folder with catalog.csv (sku,name,price,image)")
+        p.add_argument("--out", metavar="PATH", help="index file (default SHITU_INDEX_PATH)")
+        p.add_argument("--kind", choices=["flat", "hnsw", "ivf"], help="index kind (default SHITU_INDEX_KIND)")
+        models(p, rec=True)
+
+        p = sub.add_parser("recognize", help="full recognition result per image, as JSON lines")
+        p.add_argument("images", nargs="+", metavar="IMAGE")
+        p.add_argument("--index", metavar="PATH", help="gallery index file (default SHITU_INDEX_PATH)")
+        models(p, det=True, rec=True)
+        p.add_argument("--threshold", type=float, help="detector score threshold")
+        p.add_argument("--max-det", type=int, help="at most K detections")
+        p.add_argument("--match-threshold", type=float, help="gallery match threshold")
+
+        p = sub.add_parser("bench", help="latency benchmark (p50/p95 per stage)")
+        scene = p.add_mutually_exclusive_group(required=True)
+        scene.add_argument("--image", metavar="PATH", help="a scene photo to time")
+        scene.add_argument("--catalog", metavar="DIR", help="compose a scene from photos of this catalog folder")
+        p.add_argument("--items", type=int, default=5, help="photos pasted in the composed scene (default 5)")
+        p.add_argument("--runs", type=int, default=20, help="timed runs per configuration (default 20)")
+        p.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+        p.add_argument("--threshold", type=float, help="detector score threshold")
+        p.add_argument("--max-det", type=int, default=5, help="K for the timed runs (default 5, one per item)")
+        p.add_argument("--default-k", type=int, help="also time with this K (default SHITU_MAX_DETECTIONS)")
+        p.add_argument("--sizes", default="1000,100000", help="gallery sizes (default 1000,100000)")
+        p.add_argument("--kinds", default="flat", help="index kinds, comma-separated (default flat)")
+        p.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+        p.add_argument("--markdown", metavar="PATH", help="also write the Markdown tables")
+        models(p, det=True, rec=True)
+
+    # ---- helpers --------------------------------------------------------------------
+    def _model_dir(self, name: str, flag: str | None) -> Path:
+        folder = Path(flag) if flag else conf.model_dirs()[name]
+        if folder is None or not folder.is_dir():
+            raise CommandError(f"{name} model folder {folder} not found (pass a folder or run `shitu fetch-models`)")
+        return folder
+
+    def _inference(self, options) -> dict:
+        opts = conf.inference_options()
+        if options.get("threads"):
+            opts["threads"] = options["threads"]
+        return opts
+
+    def _detector(self, options):
+        from recognition.engine.predictors import Detector, ModelError
+
+        try:
+            return Detector(self._model_dir("detector", options.get("det_model")), **self._inference(options))
+        except ModelError as exc:
+            raise CommandError(str(exc)) from None
+
+    def _extractor(self, options):
+        from recognition.engine.predictors import FeatureExtractor, ModelError
+
+        try:
+            return FeatureExtractor(
+                self._model_dir("extractor", options.get("rec_model")),
+                max_batch=conf.inference_options_max_batch(),
+                **self._inference(options),
+            )
+        except ModelError as exc:
+            raise CommandError(str(exc)) from None
+
+    def _emit(self, obj) -> None:
+        self.stdout.write(json.dumps(obj, ensure_ascii=False))
+
+    def _images(self, paths):
+        """(name, image or None) per path; unreadable ones emit an error line."""
+        limits = conf.decode_limits()
+        for name in paths:
+            try:
+                yield name, read_image(name, **limits)
+            except (ImageError, OSError) as exc:
+                self._failed += 1
+                self._emit({"image": name, "error": str(exc)})
+                self.stderr.write(f"{name}: {exc}")
+
+    # ---- entry point ----------------------------------------------------------------
+    def handle(self, *args, **options):
+        self._failed = 0
+        sub = options["subcommand"]
+        getattr(self, "do_" + sub.replace("-", "_"))(options)
+        if self._failed:
+            raise CommandError(f"{self._failed} input(s) failed")
+
+    def do_fetch_models(self, options):
+        from django.conf import settings
+
+        cache = Path(options.get("cache") or conf.model_cache())
+        base_url = options.get("base_url") or getattr(settings, "SHITU_MODEL_BASE_URL", model_store.DEFAULT_BASE_URL)
+        names = [options["only"]] if options.get("only") else list(model_store.REGISTRY)
+        expected = conf.expected_sha256()
+        for name in names:
+            try:
+                res = model_store.fetch_model(
+                    name,
+                    cache,
+                    base_url=base_url,
+                    expected_sha256=expected[name],
+                    timeout=getattr(settings, "SHITU_DOWNLOAD_TIMEOUT", 60.0),
+                    progress=not options.get("no_progress"),
+                    force=options.get("force", False),
+                )
+            except model_store.ModelDownloadError as exc:
+                raise CommandError(f"{name}: {exc}") from None
+            if res.downloaded:
+                how = "checksum verified" if res.verified == "checksum" else "structure verified, no published checksum"
+                self.stdout.write(f"{name}: installed {res.folder} (sha256 {res.sha256}; {how})")
+            else:
+                self.stdout.write(f"{name}: already present at {res.folder} (sha256 {res.sha256}); nothing to do")
+
+    def do_detect(self, options):
+        from recognition.engine.postprocess import top_detections
+
+        cfg = conf.recognizer_config()
+        threshold = cfg.det_score_threshold if options.get("threshold") is None else options["threshold"]
+        max_det = cfg.max_detections if options.get("max_det") is None else options["max_det"]
+        detector = self._detector(options)
+        for name, image in self._images(options["images"]):
+            (rows,) = detector.detect([image])
+            rows = top_detections(rows, score_threshold=threshold, max_det=max_det)
+            boxes = [_round_list([*r[2:6], r[1]], 4) for r in rows]
+            self._emit({"image": name, "boxes": boxes})
+
+    def do_embed(self, options):
+        extractor = self._extractor(options)
+        for name, image in self._images(options["images"]):
+            (feature,) = extractor.embed([image])
+            self._emit({"image": name, "feature": _round_list(feature)})
+
+    def do_build_index(self, options):
+        from recognition.engine.gallery import GalleryIndex
+
+        entries = (
+            self._read_labels(options["labels"]) if options.get("labels") else self._read_catalog(options["catalog"])
+        )
+        if not entries:
+            raise CommandError("no entries to index")
+        extractor = self._extractor(options)
+        gopts = conf.gallery_options()
+        if options.get("kind"):
+            gopts["kind"] = options["kind"]
+        gallery = GalleryIndex(extractor.dim, version=extractor.version, **gopts)
+        ids, crops, labels = [], [], []
+        limits = conf.decode_limits()
+        added = 0
+
+        def flush():
+            nonlocal added
+            if crops:
+                gallery.add(ids, extractor.embed(crops), labels)
+                added += len(crops)
+                ids.clear(), crops.clear(), labels.clear()
+
+        for entry_id, path, label in entries:
+            try:
+                crops.append(read_image(path, **limits))
+            except (ImageError, OSError) as exc:
+                self._failed += 1
+                self._emit({"image": str(path), "error": str(exc)})
+                continue
+            ids.append(entry_id)
+            labels.append(label)
+            if len(crops) >= extractor.max_batch:
+                flush()
+        flush()
+        if gallery.kind == "ivf":
+            gallery.rebuild()  # train the inverted lists on all the vectors
+        out = Path(options.get("out") or conf.index_path())
+        gallery.save(out)
+        self._emit(
+            {
+                "index": str(out),
+                "kind": gallery.kind,
+                "vectors": len(gallery),
+                "labels": len(set(gallery.labels.values())),
+                "version": gallery.version,
+                "skipped": self._failed,
+            }
+        )
+
+    def _read_labels(self, label_file) -> list[tuple[int, Path, str]]:
+        base = Path(label_file).resolve().parent
+        out = []
+        try:
+            text = Path(label_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"cannot read {label_file}: {exc}") from None
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            if "\t" not in line:
+                raise CommandError(f"{label_file}:{lineno}: expected path<TAB>label")
+            path, label = line.split("\t", 1)
+            out.append((lineno, base / path.strip(), label.strip()))
+        return out
+
+    def _read_catalog(self, folder) -> list[tuple[int, Path, str]]:
+        folder = Path(folder)
+        try:
+            with open(folder / "catalog.csv", newline="", encoding="utf-8") as fh:
+                rows = list(csv.DictReader(fh))
+        except OSError as exc:
+            raise CommandError(f"cannot read {folder / 'catalog.csv'}: {exc}") from None
+        if rows and not {"sku", "image"} <= set(rows[0]):
+            raise CommandError(f"{folder / 'catalog.csv'}: needs sku and image columns")
+        return [(i, folder / row["image"], row["sku"]) for i, row in enumerate(rows, 1)]
+
+    def do_recognize(self, options):
+        from recognition.engine.gallery import GalleryError, GalleryIndex
+        from recognition.engine.pipeline import Recognizer
+
+        index = Path(options.get("index") or conf.index_path())
+        try:
+            gallery = GalleryIndex.load(index)
+        except GalleryError as exc:
+            raise CommandError(str(exc)) from None
+        extractor = self._extractor(options)
+        if gallery.dim != extractor.dim:
+            raise CommandError(f"{index} holds {gallery.dim}-d vectors; the extractor makes {extractor.dim}-d")
+        if gallery.version and gallery.version != extractor.version:
+            self.stderr.write(f"warning: {index} was built with {gallery.version}, extractor is {extractor.version}")
+        config = conf.recognizer_config(
+            det_score_threshold=options.get("threshold"),
+            max_detections=options.get("max_det"),
+            match_threshold=options.get("match_threshold"),
+        )
+        recognizer = Recognizer(self._detector(options), extractor, gallery, config)
+        for name, image in self._images(options["images"]):
+            self._emit({"image": name, **recognizer.recognize(image).to_dict()})
+
+    def do_bench(self, options):
+        from recognition.engine import bench
+        from recognition.engine.images import decode_image
+
+        if options.get("image"):
+            data = Path(options["image"]).read_bytes()
+            decode_image(data, max_pixels=100_000_000, max_bytes=1 << 30)
+            scene_desc = f"photo {options['image']}"
+        else:
+            entries = self._read_catalog(options["catalog"])[: options["items"]]
+            photos = [read_image(path) for _, path, _ in entries]
+            data = bench.encode_jpeg(bench.compose_scene(photos))
+            scene_desc = f"1280x960 JPEG composed of {len(photos)} catalog photos ({', '.join(e[2] for e in entries)})"
+        config = conf.recognizer_config(det_score_threshold=options.get("threshold"), max_detections=options["max_det"])
+        detector, extractor = self._detector(options), self._extractor(options)
+        t = time.perf_counter()
+        result = bench.run_bench(
+            detector,
+            extractor,
+            data,
+            gallery_sizes=[int(s) for s in options["sizes"].split(",") if s],
+            kinds=[k for k in options["kinds"].split(",") if k],
+            runs=options["runs"],
+            warmup=options["warmup"],
+            config=config,
+            default_k=options.get("default_k") or conf.recognizer_config().max_detections,
+            log=self.stderr.write,
+        )
+        result["machine"] = {
+            "nproc": os.cpu_count(),
+            "cpu": _cpu_model(),
+            "python": platform.python_version(),
+            "threads": detector.threads,
+            "mkldnn": detector.mkldnn,
+            "command": "python manage.py shitu " + shlex.join(sys.argv[2:]),
+            "scene": scene_desc,
+            "scene_bytes": len(data),
+            "wall_s": round(time.perf_counter() - t, 1),
+        }
+        md = bench.to_markdown(result)
+        self.stdout.write(md)
+        if options.get("json"):
+            Path(options["json"]).write_text(json.dumps(result, indent=2) + "\n")
+        if options.get("markdown"):
+            Path(options["markdown"]).write_text(md)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"

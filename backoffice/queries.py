@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import CharField, F, IntegerField, Q, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from catalog.models import PriceChange
+from gallery.models import GalleryChange
 from orders.models import Order, Refund
 
 
@@ -98,7 +99,20 @@ def _refunds() -> QuerySet:
     )
 
 
-AUDIT_SOURCES = {"price": _price_changes, "refund": _refunds}
+def _gallery_changes() -> QuerySet:
+    return GalleryChange.objects.annotate(
+        kind=Value("gallery", output_field=CharField()),
+        at=F("created_at"),
+        actor=Coalesce(F("actor__username"), Value("", output_field=CharField())),
+        subject=F("label"),
+        old_fen=Value(None, output_field=IntegerField()),
+        new_fen=Value(None, output_field=IntegerField()),
+        note=F("reason"),
+        ref=Concat(F("op"), Value(" photo #"), _text("image_id"), output_field=CharField()),
+    )
+
+
+AUDIT_SOURCES = {"price": _price_changes, "refund": _refunds, "gallery": _gallery_changes}
 
 
 def audit_timeline(

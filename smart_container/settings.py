@@ -271,6 +271,38 @@ GALLERY_MAINBODY_CROP = env.bool("GALLERY_MAINBODY_CROP", default=True)  # embed
 GALLERY_CROP_MIN_SCORE = env.float("GALLERY_CROP_MIN_SCORE", default=0.5)
 GALLERY_REPAIR_ON_MISMATCH = env.bool("GALLERY_REPAIR_ON_MISMATCH", default=True)
 
+# --- Checkout, WeChat login and WeChat Pay (apps accounts, payments, checkout).  docs/checkout.md
+INSTALLED_APPS += ["accounts", "payments", "checkout"]
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(0, "accounts.authentication.CustomerTokenAuthentication")
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
+    wechat_login=env("THROTTLE_WECHAT_LOGIN", default="20/min"),
+    recognize=env("THROTTLE_RECOGNIZE", default="30/min"),
+)
+CELERY_TASK_ROUTES["checkout.tasks.recognize*"] = {"queue": "recognition"}
+CELERY_TASK_ROUTES["orders.tasks.*"] = {"queue": "payments"}
+CELERY_TASK_ROUTES["payments.tasks.*"] = {"queue": "payments"}
+WECHAT_APP_ID = env("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env("WECHAT_APP_SECRET", default="")
+WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com")
+WECHAT_HTTP_TIMEOUT_SECONDS = env.float("WECHAT_HTTP_TIMEOUT_SECONDS", default=5.0)
+AUTH_ACCESS_TOKEN_SECONDS = env.int("AUTH_ACCESS_TOKEN_SECONDS", default=15 * 60)
+AUTH_REFRESH_TOKEN_SECONDS = env.int("AUTH_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600)
+WECHATPAY_BASE_URL = env("WECHATPAY_BASE_URL", default="https://api.mch.weixin.qq.com")
+WECHATPAY_MCH_ID = env("WECHATPAY_MCH_ID", default="")
+WECHATPAY_MCH_CERT_SERIAL_NO = env("WECHATPAY_MCH_CERT_SERIAL_NO", default="")
+WECHATPAY_MCH_PRIVATE_KEY_FILE = env("WECHATPAY_MCH_PRIVATE_KEY_FILE", default="")
+WECHATPAY_APIV3_KEY = env("WECHATPAY_APIV3_KEY", default="")
+WECHATPAY_PUBLIC_KEY_FILE = env("WECHATPAY_PUBLIC_KEY_FILE", default="")
+WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", default="")
+WECHATPAY_NOTIFY_URL = env("WECHATPAY_NOTIFY_URL", default="")
+WECHATPAY_REFUND_NOTIFY_URL = env("WECHATPAY_REFUND_NOTIFY_URL", default="")
+WECHATPAY_NOTIFY_MAX_AGE_SECONDS = env.int("WECHATPAY_NOTIFY_MAX_AGE_SECONDS", default=300)
+CHECKOUT_RECOGNIZE_WAIT_SECONDS = env.float("CHECKOUT_RECOGNIZE_WAIT_SECONDS", default=5.0)
+CHECKOUT_MAX_UPLOAD_BYTES = env.int("CHECKOUT_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
+CHECKOUT_MAX_UPLOAD_PIXELS = env.int("CHECKOUT_MAX_UPLOAD_PIXELS", default=24_000_000)
+CHECKOUT_DEFAULT_STORE = env("CHECKOUT_DEFAULT_STORE", default="demo")
+CHECKOUT_UNSURE_SCORE = env.float("CHECKOUT_UNSURE_SCORE", default=0.6)
+
 # --- Back office and sales reports (docs/backoffice.md).
 REPORTS_TIME_ZONE = env("REPORTS_TIME_ZONE", default=TIME_ZONE)  # the stores' local day and hour
 BACKOFFICE_LOW_STOCK_THRESHOLD = env.int("BACKOFFICE_LOW_STOCK_THRESHOLD", default=5)

@@ -12,6 +12,8 @@ api_v1 = [
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
     path("", include("gallery.urls")),
+    path("", include("accounts.urls")),
+    path("", include("payments.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,78 @@
+"""``Authorization: Bearer <access token>`` for mini-program customers; staff keep session auth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+
+from orders.models import Customer
+
+from . import tokens
+
+
+@dataclass(eq=False)
+class CustomerUser:
+    """What ``request.user`` is for a customer: never staff, carries the Customer."""
+
+    customer: Customer
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_staff: bool = False
+    is_superuser: bool = False
+    is_anonymous: bool = False
+
+    @property
+    def pk(self) -> int:
+        return self.customer.pk
+
+    id = pk
+
+    def __str__(self) -> str:
+        return f"customer {self.customer}"
+
+
+class CustomerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
+        claims = tokens.decode(header[1].decode("ascii", "replace"), "access")
+        customer = Customer.objects.filter(pk=int(claims["sub"])).first()
+        if customer is None:
+            raise exceptions.AuthenticationFailed("The customer of this token no longer exists.")
+        return CustomerUser(customer), claims
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword
+
+
+class IsCustomer(permissions.BasePermission):
+    message = "Log in with WeChat first (Authorization: Bearer <access token>)."
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.user, CustomerUser)
+
+
+class IsCustomerOrStaff(permissions.BasePermission):
+    message = "Log in with WeChat (customers) or as staff."
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.user, CustomerUser) or bool(request.user and request.user.is_staff)
+
+
+def customer_of(request) -> Customer | None:
+    return request.user.customer if isinstance(request.user, CustomerUser) else None
+
+
+class CustomerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = CustomerTokenAuthentication
+    name = "customerToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

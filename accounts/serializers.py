@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class WeChatLoginSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=128, help_text="The code from wx.login() in the mini-program.")
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2048)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    token_type = serializers.CharField(default="Bearer")
+    expires_in = serializers.IntegerField(help_text="Seconds the access token is valid.")
+    customer = serializers.IntegerField()

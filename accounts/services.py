@@ -1,0 +1,26 @@
+"""Customer login: WeChat says who it is, we find or create the Customer and hand out our tokens."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders.models import Customer
+
+from . import tokens, wechat
+
+
+def login_with_wechat_code(code: str) -> tuple[Customer, tokens.TokenPair]:
+    identity = wechat.code2session(code)
+    try:
+        with transaction.atomic():
+            customer, _ = Customer.objects.get_or_create(app_id=identity.app_id, openid=identity.openid)
+    except IntegrityError:  # two first logins of one user at once: the other one created it
+        customer = Customer.objects.get(app_id=identity.app_id, openid=identity.openid)
+    customer.last_login_at = timezone.now()
+    update = ["last_login_at"]
+    if identity.unionid and customer.unionid != identity.unionid:
+        customer.unionid = identity.unionid
+        update.append("unionid")
+    customer.save(update_fields=update)
+    return customer, tokens.issue_tokens(customer.pk)

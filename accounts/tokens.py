@@ -1,0 +1,67 @@
+"""Our own customer tokens: a short-lived access token and a single-use refresh token (JWT, HS256)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+import jwt
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework import exceptions
+
+ISSUER = "smart-container"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+    access_expires_in: int
+
+
+def _encode(customer_id: int, kind: str, ttl: int) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "sub": str(customer_id),
+        "typ": kind,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.SECRET_KEY, algorithm="HS256")
+
+
+def issue_tokens(customer_id: int) -> TokenPair:
+    return TokenPair(
+        access=_encode(customer_id, "access", settings.AUTH_ACCESS_TOKEN_SECONDS),
+        refresh=_encode(customer_id, "refresh", settings.AUTH_REFRESH_TOKEN_SECONDS),
+        access_expires_in=settings.AUTH_ACCESS_TOKEN_SECONDS,
+    )
+
+
+def decode(token: str, kind: str) -> dict:
+    """The claims of a valid, unexpired token of ``kind``; AuthenticationFailed otherwise."""
+    try:
+        claims = jwt.decode(
+            token, settings.SECRET_KEY, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub", "jti"]}
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise exceptions.AuthenticationFailed(f"The {kind} token has expired.", code="token_expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise exceptions.AuthenticationFailed(f"The {kind} token is not valid.", code="token_invalid") from exc
+    if claims.get("typ") != kind:
+        raise exceptions.AuthenticationFailed(f"This is not a {kind} token.", code="token_invalid")
+    return claims
+
+
+def rotate(refresh_token: str) -> tuple[int, TokenPair]:
+    """Trade a refresh token for a new pair.  Each refresh token works once (replays are refused)."""
+    claims = decode(refresh_token, "refresh")
+    remaining = max(1, int(claims["exp"] - time.time()))
+    if not cache.add(f"auth:refresh-used:{claims['jti']}", 1, timeout=remaining):
+        raise exceptions.AuthenticationFailed("This refresh token has already been used.", code="token_reused")
+    customer_id = int(claims["sub"])
+    return customer_id, issue_tokens(customer_id)

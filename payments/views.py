@@ -1,0 +1,45 @@
+"""WeChat Pay's notification endpoints: open to the internet, trusted only after verification."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .wechatpay import NOTIFY_HEADERS
+
+
+def _notify_headers(request) -> dict[str, str]:
+    return {name: request.headers.get(name, "") for name in NOTIFY_HEADERS}
+
+
+NOTIFY_SCHEMA = extend_schema(
+    request={"application/json": {"type": "object", "description": "WeChat Pay v3 notification envelope"}},
+    responses={
+        204: OpenApiResponse(description="Accepted (also for duplicates of an applied notification)."),
+        400: OpenApiResponse(description="Refused: forged, stale, replayed, unknown or mismatched."),
+    },
+)
+
+
+class NotifyView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    handler = staticmethod(services.handle_payment_notification)
+
+    @NOTIFY_SCHEMA
+    def post(self, request):
+        self.handler(_notify_headers(request), request.body)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PaymentNotifyView(NotifyView):
+    """TRANSACTION.SUCCESS notifications (the URL given as notify_url at prepay)."""
+
+
+class RefundNotifyView(NotifyView):
+    """REFUND.* notifications (the notify_url given with each refund)."""
+
+    handler = staticmethod(services.handle_refund_notification)

@@ -1,0 +1,293 @@
+"""WeChat Pay API v3 (JSAPI / mini-program) behind our PaymentGateway, built on wechatpayv3.
+
+Platform-key verification uses the "WeChat Pay public key" mode (public key + its id), the
+mode WeChat issues to new merchants; the base URL is configurable so tests and development
+talk to the local fake (``wechat_fake``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from wechatpayv3 import WeChatPay, WeChatPayType
+from wechatpayv3.utils import aes_decrypt, load_public_key, rsa_verify
+
+from .gateway import (
+    GatewayRejected,
+    GatewayUnavailable,
+    Notification,
+    NotificationRejected,
+    RefundState,
+    TransactionState,
+)
+
+logger = logging.getLogger(__name__)
+CHINA = timezone(timedelta(hours=8))
+SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
+NOTIFY_HEADERS = (
+    "Wechatpay-Signature",
+    "Wechatpay-Timestamp",
+    "Wechatpay-Nonce",
+    "Wechatpay-Serial",
+    "Wechatpay-Signature-Type",
+)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class WeChatPayGateway:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        app_id: str,
+        mch_id: str,
+        mch_cert_serial_no: str,
+        mch_private_key: str,
+        apiv3_key: str,
+        platform_public_key: str,
+        platform_public_key_id: str,
+        notify_url: str,
+        refund_notify_url: str,
+        notify_max_age_seconds: int,
+        timeout: float = 10.0,
+    ):
+        self.app_id, self.mch_id, self.apiv3_key = app_id, mch_id, apiv3_key
+        self.platform_public_key_id = platform_public_key_id
+        self.refund_notify_url = refund_notify_url
+        self.notify_max_age_seconds = notify_max_age_seconds
+        self._platform_public_key = load_public_key(platform_public_key)
+        self._client = WeChatPay(
+            wechatpay_type=WeChatPayType.MINIPROG,
+            mchid=mch_id,
+            private_key=mch_private_key,
+            cert_serial_no=mch_cert_serial_no,
+            appid=app_id,
+            apiv3_key=apiv3_key,
+            notify_url=notify_url,
+            public_key=platform_public_key,
+            public_key_id=platform_public_key_id,
+            timeout=(3, timeout),
+        )
+        # wechatpayv3 has no base-URL option; its Core keeps the host in one attribute.
+        self._client._core._gate_way = base_url.rstrip("/")
+
+    # --- calls
+    def _call(self, what: str, call, *args, **kwargs) -> tuple[int, dict[str, Any] | None]:
+        try:
+            code, text = call(*args, **kwargs)
+        except Exception as exc:  # network errors, and the library's "failed to verify the signature"
+            logger.warning("wechat pay %s failed: %s", what, exc)
+            raise GatewayUnavailable() from exc
+        try:
+            body = json.loads(text) if text else None
+        except (TypeError, ValueError) as exc:
+            raise GatewayUnavailable() from exc
+        if code >= 500:
+            logger.warning("wechat pay %s answered %s: %s", what, code, body)
+            raise GatewayUnavailable()
+        return code, body
+
+    @staticmethod
+    def _rejected(code: int, body: dict[str, Any] | None) -> GatewayRejected:
+        body = body or {}
+        return GatewayRejected(str(body.get("code", "UNKNOWN")), str(body.get("message", "")), code)
+
+    def prepay(
+        self, *, out_trade_no: str, description: str, amount_fen: int, payer_openid: str, expires_at: datetime
+    ) -> dict[str, str]:
+        code, body = self._call(
+            "prepay",
+            self._client.pay,
+            description=description[:127],
+            out_trade_no=out_trade_no,
+            amount={"total": amount_fen, "currency": "CNY"},
+            payer={"openid": payer_openid},
+            time_expire=expires_at.astimezone(CHINA).isoformat(timespec="seconds"),
+            pay_type=WeChatPayType.MINIPROG,
+        )
+        if code != 200 or not body or not body.get("prepay_id"):
+            raise self._rejected(code, body)
+        return self.client_pay_params(body["prepay_id"])
+
+    def client_pay_params(self, prepay_id: str) -> dict[str, str]:
+        """The arguments of wx.requestPayment / WeixinJSBridge getBrandWCPayRequest, signed."""
+        params = {
+            "appId": self.app_id,
+            "timeStamp": str(int(time.time())),
+            "nonceStr": f"{time.time_ns():x}{id(self) & 0xFFFF:x}"[-32:],
+            "package": f"prepay_id={prepay_id}",
+            "signType": "RSA",
+        }
+        params["paySign"] = self._client.sign(
+            [params["appId"], params["timeStamp"], params["nonceStr"], params["package"]]
+        )
+        return params
+
+    def query(self, out_trade_no: str) -> TransactionState | None:
+        code, body = self._call("query", self._client.query, out_trade_no=out_trade_no)
+        if code == 404:
+            return None
+        if code != 200 or not body:
+            raise self._rejected(code, body)
+        return self.transaction_from(body)
+
+    def close(self, out_trade_no: str) -> None:
+        code, body = self._call("close", self._client.close, out_trade_no=out_trade_no)
+        if code not in (200, 204):
+            raise self._rejected(code, body)
+
+    def refund(
+        self, *, out_refund_no: str, out_trade_no: str, amount_fen: int, total_fen: int, reason: str
+    ) -> RefundState:
+        code, body = self._call(
+            "refund",
+            self._client.refund,
+            out_refund_no=out_refund_no,
+            out_trade_no=out_trade_no,
+            amount={"refund": amount_fen, "total": total_fen, "currency": "CNY"},
+            reason=reason or None,
+            notify_url=self.refund_notify_url or None,
+        )
+        if code != 200 or not body:
+            raise self._rejected(code, body)
+        return self.refund_from(body)
+
+    def query_refund(self, out_refund_no: str) -> RefundState | None:
+        code, body = self._call("refund query", self._client.query_refund, out_refund_no=out_refund_no)
+        if code == 404:
+            return None
+        if code != 200 or not body:
+            raise self._rejected(code, body)
+        return self.refund_from(body)
+
+    # --- translating WeChat's JSON into our facts
+    def transaction_from(self, resource: dict[str, Any]) -> TransactionState:
+        amount = resource.get("amount") or {}
+        return TransactionState(
+            app_id=str(resource.get("appid", "")),
+            mch_id=str(resource.get("mchid", "")),
+            out_trade_no=str(resource.get("out_trade_no", "")),
+            trade_state=str(resource.get("trade_state", "")),
+            amount_fen=int(amount.get("total", -1)),
+            transaction_id=resource.get("transaction_id"),
+            success_time=_parse_time(resource.get("success_time")),
+            payer_openid=(resource.get("payer") or {}).get("openid"),
+        )
+
+    def refund_from(self, resource: dict[str, Any]) -> RefundState:
+        amount = resource.get("amount") or {}
+        return RefundState(
+            mch_id=resource.get("mchid"),
+            out_refund_no=str(resource.get("out_refund_no", "")),
+            out_trade_no=str(resource.get("out_trade_no", "")),
+            refund_id=str(resource.get("refund_id", "")),
+            status=str(resource.get("status") or resource.get("refund_status") or ""),
+            amount_fen=int(amount.get("refund", -1)),
+            success_time=_parse_time(resource.get("success_time")),
+        )
+
+    # --- notifications
+    def parse_notification(self, headers: dict[str, str], body: bytes) -> Notification:
+        """Signature, key id, timestamp window, then AES-256-GCM decryption, each refused by name."""
+        missing = [name for name in NOTIFY_HEADERS if not headers.get(name)]
+        if missing:
+            raise NotificationRejected({"headers": [f"Missing {', '.join(missing)}."]})
+        if headers["Wechatpay-Signature-Type"] != SIGNATURE_TYPE:
+            raise NotificationRejected(
+                {"headers": [f"Unsupported signature type {headers['Wechatpay-Signature-Type']}."]}
+            )
+        if headers["Wechatpay-Serial"] != self.platform_public_key_id:
+            raise NotificationRejected({"headers": ["Signed with a key that is not our WeChat Pay public key."]})
+        try:
+            age = abs(time.time() - int(headers["Wechatpay-Timestamp"]))
+        except ValueError as exc:
+            raise NotificationRejected({"headers": ["Wechatpay-Timestamp is not a number."]}) from exc
+        if age > self.notify_max_age_seconds:
+            raise NotificationRejected({"headers": [f"Timestamp is {int(age)} s away from now; stale or replayed."]})
+        text = body.decode("utf-8", "replace")
+        if not rsa_verify(
+            headers["Wechatpay-Timestamp"],
+            headers["Wechatpay-Nonce"],
+            text,
+            headers["Wechatpay-Signature"],
+            self._platform_public_key,
+        ):
+            raise NotificationRejected({"headers": ["Signature verification failed."]})
+        try:
+            envelope = json.loads(text)
+            resource = envelope["resource"]
+            if envelope.get("resource_type") != "encrypt-resource" or resource.get("algorithm") != "AEAD_AES_256_GCM":
+                raise NotificationRejected({"resource": ["Expected an AEAD_AES_256_GCM encrypted resource."]})
+            plaintext = aes_decrypt(
+                nonce=resource["nonce"],
+                ciphertext=resource["ciphertext"],
+                associated_data=resource.get("associated_data") or "",
+                apiv3_key=self.apiv3_key,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise NotificationRejected({"body": ["Not a WeChat Pay notification."]}) from exc
+        if plaintext is None:
+            raise NotificationRejected({"resource": ["Decryption failed (wrong APIv3 key or tampered data)."]})
+        return Notification(
+            event_type=str(envelope.get("event_type", "")),
+            notification_id=str(envelope.get("id", "")),
+            resource=json.loads(plaintext),
+        )
+
+
+def _read(path: str, name: str) -> str:
+    if not path:
+        raise GatewayUnavailable(f"WeChat Pay is not configured ({name} is empty).")
+    return Path(path).read_text()
+
+
+@lru_cache(maxsize=4)
+def _gateway_for(config: tuple) -> WeChatPayGateway:
+    names = [
+        "base_url",
+        "app_id",
+        "mch_id",
+        "mch_cert_serial_no",
+        "mch_private_key_file",
+        "apiv3_key",
+        "platform_public_key_file",
+        "platform_public_key_id",
+        "notify_url",
+        "refund_notify_url",
+        "notify_max_age_seconds",
+    ]
+    values = dict(zip(names, config, strict=True))
+    return WeChatPayGateway(
+        mch_private_key=_read(values.pop("mch_private_key_file"), "WECHATPAY_MCH_PRIVATE_KEY_FILE"),
+        platform_public_key=_read(values.pop("platform_public_key_file"), "WECHATPAY_PUBLIC_KEY_FILE"),
+        **values,
+    )
+
+
+def get_gateway() -> WeChatPayGateway:
+    """The process's gateway, rebuilt when the settings change (tests point it at fakes)."""
+    return _gateway_for(
+        (
+            settings.WECHATPAY_BASE_URL,
+            settings.WECHAT_APP_ID,
+            settings.WECHATPAY_MCH_ID,
+            settings.WECHATPAY_MCH_CERT_SERIAL_NO,
+            settings.WECHATPAY_MCH_PRIVATE_KEY_FILE,
+            settings.WECHATPAY_APIV3_KEY,
+            settings.WECHATPAY_PUBLIC_KEY_FILE,
+            settings.WECHATPAY_PUBLIC_KEY_ID,
+            settings.WECHATPAY_NOTIFY_URL,
+            settings.WECHATPAY_REFUND_NOTIFY_URL,
+            settings.WECHATPAY_NOTIFY_MAX_AGE_SECONDS,
+        )
+    )

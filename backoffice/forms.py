@@ -42,7 +42,9 @@ class DashboardFilterForm(forms.Form):
 
 
 class ProductSearchForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "SKU, name or barcode"}))
+    q = forms.CharField(
+        required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "SKU, name or barcode"})
+    )
     low_stock = forms.BooleanField(required=False, label="Low stock only")
     inactive = forms.BooleanField(required=False, label="Include inactive")
 
@@ -75,7 +77,9 @@ class PhotoUploadForm(forms.Form):
 
 
 class OrderFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "Order id, SKU or transaction"}))
+    q = forms.CharField(
+        required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "Order id, SKU or transaction"})
+    )
     status = forms.ChoiceField(choices=[("", "Any status"), *Order.Status.choices], required=False)
     store = forms.ModelChoiceField(Store.objects.all(), to_field_name="code", required=False, empty_label="All stores")
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))

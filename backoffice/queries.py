@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,10 +35,8 @@ def orders_matching(
         orders = orders.filter(created_at__date__lte=date_to)
     if q := q.strip():
         match = Q(lines__sku=q) | Q(payments__out_trade_no=q) | Q(payments__transaction_id=q)
-        try:
+        with contextlib.suppress(ValueError):
             match |= Q(id=uuid.UUID(q))
-        except ValueError:
-            pass
         orders = orders.filter(pk__in=Order.objects.filter(match).values("pk"))
     return orders.order_by("-created_at")
 
@@ -116,7 +115,11 @@ AUDIT_SOURCES = {"price": _price_changes, "refund": _refunds, "gallery": _galler
 
 
 def audit_timeline(
-    *, kinds: list[str] | None = None, actor: str = "", subject: str = "", since: date | None = None,
+    *,
+    kinds: list[str] | None = None,
+    actor: str = "",
+    subject: str = "",
+    since: date | None = None,
     until: date | None = None,
 ) -> QuerySet:
     """Newest first; a UNION of per-source queries, so pagination and counting happen in SQL."""

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import audit, dashboard, orders, products, staff
+from .views import audit, dashboard, gallery, orders, products, review, staff
 
 app_name = "backoffice"
 
@@ -27,6 +27,12 @@ urlpatterns = [
     path("orders/", orders.OrderListView.as_view(), name="orders"),
     path("orders/export.csv", orders.OrderExportView.as_view(), name="orders-export"),
     path("orders/<uuid:pk>/", orders.OrderDetailView.as_view(), name="order"),
+    path("orders/<uuid:pk>/refund/", orders.OrderRefundView.as_view(), name="order-refund"),
+    path("review/", review.ReviewQueueView.as_view(), name="review"),
+    path("review/<uuid:pk>/", review.ReviewDetailView.as_view(), name="review-item"),
+    path("review/<uuid:pk>/add-crop/", review.ReviewAddCropView.as_view(), name="review-add-crop"),
+    path("review/<uuid:pk>/done/", review.ReviewDoneView.as_view(), name="review-done"),
+    path("gallery/", gallery.GalleryStatusView.as_view(), name="gallery"),
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
     path("staff/", staff.StaffView.as_view(), name="staff"),
     path("staff/<int:pk>/role/", staff.StaffRoleView.as_view(), name="staff-role"),

@@ -14,11 +14,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from catalog.models import Product, Store
+from checkout.models import Recognition
 from orders.models import Order, OrderLine, Refund
 
 from .models import DailySalesSummary
@@ -210,3 +211,66 @@ def top_products(period: Period, store: Store | None = None, limit: int = 10) ->
 def low_stock(threshold: int) -> QuerySet[Product]:
     """Active products with ``stock <= threshold``, emptiest first."""
     return Product.objects.filter(is_active=True, stock__lte=threshold).order_by("stock", "sku")
+
+
+# --- Recognition quality, from the checkout's Recognition records.
+
+CONFIDENCE_BUCKETS = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
+
+
+@dataclass
+class RecognitionQuality:
+    recognitions: int = 0
+    corrected: int = 0
+    matched_items: int = 0
+    unknown_items: int = 0
+    score_sum: float = 0.0
+    histogram: list[int] = field(default_factory=lambda: [0] * len(CONFIDENCE_BUCKETS))
+
+    @property
+    def items(self) -> int:
+        return self.matched_items + self.unknown_items
+
+    @property
+    def mean_score(self) -> float | None:
+        """Mean match score of the recognised items (None when there were none)."""
+        return self.score_sum / self.matched_items if self.matched_items else None
+
+    @property
+    def unknown_rate(self) -> float | None:
+        """Share of detected items that matched no product."""
+        return self.unknown_items / self.items if self.items else None
+
+    @property
+    def correction_rate(self) -> float | None:
+        return self.corrected / self.recognitions if self.recognitions else None
+
+
+def _bucket(score: float) -> int:
+    return next(
+        i for i, (low, high) in enumerate(CONFIDENCE_BUCKETS) if low <= score < high or i == len(CONFIDENCE_BUCKETS) - 1
+    )
+
+
+def recognition_quality(period: Period, store: Store | None = None) -> RecognitionQuality:
+    """Match scores and the unknown-item rate over finished recognitions.
+
+    Counts come from the database; per-box scores live in each record's JSON result, so
+    those are read in one streamed pass of that single column.
+    """
+    done = Recognition.objects.filter(
+        status=Recognition.Status.DONE, created_at__gte=period.start, created_at__lt=period.end
+    )
+    if store:
+        done = done.filter(store=store)
+    quality = RecognitionQuality()
+    counts = done.aggregate(n=Count("pk"), corrected=Count("pk", filter=Q(corrected=True)))
+    quality.recognitions, quality.corrected = counts["n"], counts["corrected"]
+    for result in done.values_list("result", flat=True).iterator(chunk_size=2000):
+        for line in (result or {}).get("lines", []):
+            for box in line.get("boxes", []):
+                quality.matched_items += 1
+                quality.score_sum += box["score"]
+                quality.histogram[_bucket(box["score"])] += 1
+        quality.unknown_items += len((result or {}).get("unknown", []))
+    return quality

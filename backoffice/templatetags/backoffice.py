@@ -24,7 +24,7 @@ def yuan(fen: int | None) -> str:
 
 @register.filter
 def percent(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value * 100:.{digits}f}%"
+    return "-" if value is None else f"{value * 100:.{digits}f}%"
 
 
 @register.simple_tag(takes_context=True)

@@ -20,6 +20,7 @@ class AuditFilterForm(forms.Form):
 
 class AuditLogView(BackOfficeMixin, TemplateView):
     permission_required = "backoffice.view_audit_log"
+    extra_context = {"nav": "audit"}
     template_name = "backoffice/audit.html"
     per_page = 50
 

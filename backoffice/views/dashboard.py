@@ -33,6 +33,7 @@ def home(request):
 class DashboardView(BackOfficeMixin, TemplateView):
     permission_required = "backoffice.view_dashboard"
     template_name = "backoffice/dashboard.html"
+    extra_context = {"nav": "dashboard"}
 
     def get_context_data(self, **kwargs):
         form = DashboardFilterForm(self.request.GET or None)
@@ -44,6 +45,7 @@ class DashboardView(BackOfficeMixin, TemplateView):
         by_day = queries.sales_by_day(period, store)
         by_hour = queries.sales_by_hour(period, store)
         total = queries.totals(by_day)
+        quality = queries.recognition_quality(period, store)
         yuan = lambda fen: f"¥{fen_to_yuan(fen)}"  # noqa: E731
         return super().get_context_data(
             form=form,
@@ -56,6 +58,15 @@ class DashboardView(BackOfficeMixin, TemplateView):
             ),
             hour_chart=bar_chart(
                 [(f"{h.hour:02d}", h.orders) for h in by_hour], value_label=lambda n: f"{n} orders", max_labels=12
+            ),
+            quality=quality,
+            confidence_chart=bar_chart(
+                [
+                    (f"{low:.1f}+", n)
+                    for (low, _high), n in zip(queries.CONFIDENCE_BUCKETS, quality.histogram, strict=True)
+                ],
+                value_label=lambda n: f"{n} items",
+                height=180,
             ),
             top_products=queries.top_products(period, store),
             low_stock=queries.low_stock(settings.BACKOFFICE_LOW_STOCK_THRESHOLD)[:10],

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, View
+from rest_framework.exceptions import APIException
 
-from orders.models import Order
+from orders.models import Order, Refund
+from payments import services as payment_services
 
 from ..exports import csv_lines
 from ..forms import OrderFilterForm, RefundForm
 from ..queries import orders_matching
+from ..templatetags.backoffice import fen_to_yuan
 from .base import BackOfficeMixin
+from .products import _drf_messages
 
 
 def _filtered(request) -> tuple[OrderFilterForm, object]:
@@ -23,6 +28,7 @@ def _filtered(request) -> tuple[OrderFilterForm, object]:
 
 class OrderListView(BackOfficeMixin, ListView):
     permission_required = "orders.view_order"
+    extra_context = {"nav": "orders"}
     template_name = "backoffice/orders.html"
     paginate_by = 50
 
@@ -38,6 +44,7 @@ class OrderDetailView(BackOfficeMixin, DetailView):
     """The receipt, with payments and refunds, and the refund form for those allowed."""
 
     permission_required = "orders.view_order"
+    extra_context = {"nav": "orders"}
     template_name = "backoffice/order.html"
     queryset = Order.objects.select_related("store", "customer").prefetch_related("lines", "payments", "refunds")
 
@@ -63,5 +70,31 @@ class OrderExportView(BackOfficeMixin, View):
         return response
 
 
-def get_order(pk) -> Order:
-    return get_object_or_404(Order, pk=pk)
+class OrderRefundView(BackOfficeMixin, View):
+    """POST amount (yuan) + reason: refund through WeChat Pay (payments.services.request_refund)."""
+
+    permission_required = "orders.add_refund"
+
+    def post(self, request, pk):
+        order = get_object_or_404(Order, pk=pk)
+        form = RefundForm(request.POST)
+        if form.is_valid():
+            try:
+                refund = payment_services.request_refund(
+                    order,
+                    amount_fen=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    requested_by=request.user,
+                    out_refund_no=request.POST.get("out_refund_no") or None,
+                )
+            except APIException as exc:
+                form.add_error(None, "; ".join(_drf_messages(exc.detail)))
+            else:
+                shown = {Refund.State.SUCCEEDED: "succeeded", Refund.State.PENDING: "is being processed"}
+                messages.success(
+                    request, f"Refund of ¥{fen_to_yuan(refund.amount_fen)} {shown.get(refund.state, 'failed')}."
+                )
+                return redirect("backoffice:order", pk=pk)
+        view = OrderDetailView(request=request, kwargs={"pk": pk})
+        view.object = view.get_object()
+        return view.render_to_response(view.get_context_data(object=view.object, refund_form=form), status=400)

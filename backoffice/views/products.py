@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView, View
-
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from catalog import services as catalog_services
@@ -30,6 +29,7 @@ def _errors(exc: ValidationError) -> str:
 
 class ProductListView(BackOfficeMixin, ListView):
     permission_required = "catalog.view_product"
+    extra_context = {"nav": "products"}
     template_name = "backoffice/products.html"
     paginate_by = 50
 
@@ -55,6 +55,7 @@ class ProductListView(BackOfficeMixin, ListView):
 
 class ProductCreateView(BackOfficeMixin, FormView):
     permission_required = "catalog.add_product"
+    extra_context = {"nav": "products"}
     template_name = "backoffice/product_new.html"
     form_class = ProductCreateForm
 
@@ -82,12 +83,18 @@ class ProductCreateView(BackOfficeMixin, FormView):
 
 class ProductDetailView(BackOfficeMixin, DetailView):
     permission_required = "catalog.view_product"
+    extra_context = {"nav": "products"}
     template_name = "backoffice/product.html"
     queryset = Product.objects.select_related("category")
 
     def get_context_data(self, **kwargs):
         product = self.object
-        initial = {"name": product.name, "price": product.price_fen, "stock": product.stock, "is_active": product.is_active}
+        initial = {
+            "name": product.name,
+            "price": product.price_fen,
+            "stock": product.stock,
+            "is_active": product.is_active,
+        }
         return super().get_context_data(
             edit_form=kwargs.pop("edit_form", None) or ProductEditForm(initial=initial),
             photo_form=PhotoUploadForm(),

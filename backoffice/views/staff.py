@@ -30,6 +30,7 @@ def set_role(user, role: str) -> None:
 
 class StaffView(BackOfficeMixin, FormView):
     permission_required = "backoffice.manage_staff"
+    extra_context = {"nav": "staff"}
     template_name = "backoffice/staff.html"
     form_class = StaffCreateForm
 

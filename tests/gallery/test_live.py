@@ -1,0 +1,156 @@
+"""The live gallery follows the database: uploads appear, deletions and deactivations disappear."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
+
+from catalog.models import ProductImage
+from catalog.services import update_product
+from gallery import changelog, live, services
+from gallery.embedding import embed_photo
+from gallery.models import GalleryChange, GalleryEmbedding, GalleryWorker
+
+from .conftest import photo
+
+pytestmark = pytest.mark.django_db
+
+
+def add(product, seed: int, committed) -> ProductImage:
+    """Upload one photo and run its (eager) embedding task, as a commit would."""
+    with committed():
+        (added,) = services.add_photos(product, [services.Upload(photo(seed), f"p{seed}.png")])
+    return added.image
+
+
+def best_label(seed: int) -> tuple[str | None, float]:
+    query = embed_photo(photo(seed)).vector[None, :]
+    (hits,) = live.current_gallery().search(query, 1)
+    return (hits[0][1], hits[0][2]) if hits else (None, 0.0)
+
+
+def test_uploaded_photo_is_embedded_logged_and_served(engine_settings, make_product, committed):
+    cola, tea = make_product("COLA"), make_product("TEA")
+    assert len(live.current_gallery()) == 0
+    image = add(cola, 11, committed)
+    add(tea, 22, committed)
+
+    embedding = GalleryEmbedding.objects.get(pk=image.pk)
+    assert embedding.status == "indexed"
+    assert embedding.dim == 512 and embedding.as_array().shape == (512,)
+    assert abs(float(np.linalg.norm(embedding.as_array())) - 1.0) < 1e-4
+    assert embedding.model_version.startswith("rec_pir@")
+    assert embedding.crop_box is not None  # the tiny detector's best box was used
+    assert list(GalleryChange.objects.values_list("version", "op", "label")) == [(1, "add", "COLA"), (2, "add", "TEA")]
+
+    assert best_label(11)[0] == "COLA"
+    assert best_label(11)[1] > 0.999
+    assert best_label(22)[0] == "TEA"
+    assert live.live_gallery().version == 2
+
+
+def test_deactivate_reactivate_and_sku_change_follow(engine_settings, make_product, committed):
+    cola, tea = make_product("COLA"), make_product("TEA")
+    add(cola, 11, committed)
+    add(tea, 22, committed)
+    assert best_label(11)[0] == "COLA"
+
+    with committed():
+        update_product(cola, is_active=False)
+    assert best_label(11)[0] == "TEA"  # COLA no longer matches; only TEA is left
+    assert len(live.current_gallery()) == 1
+
+    with committed():
+        update_product(cola, is_active=True)
+    assert best_label(11)[0] == "COLA"
+
+    with committed():
+        update_product(cola, sku="COLA-330")
+    assert best_label(11)[0] == "COLA-330"
+    ops = list(GalleryChange.objects.values_list("op", "label", "reason"))
+    assert ops[2:] == [
+        ("remove", "COLA", "product deactivated"),
+        ("add", "COLA", "product reactivated"),
+        ("add", "COLA-330", "SKU changed"),
+    ]
+
+
+def test_price_change_logs_nothing(engine_settings, make_product, committed):
+    cola = make_product("COLA")
+    add(cola, 11, committed)
+    update_product(cola, price_fen=650, stock=3)
+    assert GalleryChange.objects.count() == 1
+
+
+def test_deleting_photo_or_product_removes_it(engine_settings, make_product, committed):
+    cola, tea = make_product("COLA"), make_product("TEA")
+    image = add(cola, 11, committed)
+    add(cola, 12, committed)
+    add(tea, 22, committed)
+    assert len(live.current_gallery()) == 3
+
+    image_id = image.pk
+    with committed():
+        services.remove_photo(image, reason="blurry")
+    assert len(live.current_gallery()) == 2
+    assert best_label(12)[0] == "COLA"
+    last = GalleryChange.objects.last()
+    assert (last.op, last.image_id, last.reason) == ("remove", image_id, "blurry")
+
+    with committed():
+        cola.delete()
+    assert set(live.current_gallery().labels.values()) == {"TEA"}
+
+
+def test_rolled_back_change_is_not_logged_nor_served(engine_settings, make_product, committed):
+    cola = make_product("COLA")
+    add(cola, 11, committed)
+    with pytest.raises(DjangoValidationError), committed():
+        update_product(cola, is_active=False, price_fen=-5)  # invalid: the whole update rolls back
+    assert GalleryChange.objects.count() == 1
+    assert changelog.read_head(from_db=True).version == 1
+    assert best_label(11)[0] == "COLA"
+
+
+def test_new_generation_reloads_into_a_fresh_index(engine_settings, make_product, committed):
+    cola = make_product("COLA")
+    add(cola, 11, committed)
+    before = live.current_gallery()
+    generation = live.live_gallery().generation
+    with committed():
+        changelog.bump_generation()
+    after = live.current_gallery()
+    assert after is not before  # built beside the serving index, then swapped
+    assert live.live_gallery().generation == generation + 1
+    assert after.labels == before.labels
+
+
+def test_head_is_found_in_the_database_when_the_cache_is_empty(engine_settings, make_product, committed):
+    from django.core.cache import cache
+
+    cola = make_product("COLA")
+    live.current_gallery()
+    with committed():
+        services.add_photos(cola, [services.Upload(photo(11), "a.png")])
+    cache.clear()  # e.g. Redis flushed: the periodic database check still finds the change
+    live.live_gallery().refresh(force=True)
+    assert best_label(11)[0] == "COLA"
+
+
+def test_worker_reports_what_it_serves(engine_settings, make_product, committed):
+    cola = make_product("COLA")
+    add(cola, 11, committed)
+    live.current_gallery()
+    gallery = live.live_gallery()
+    worker = GalleryWorker.objects.get(name=gallery.name)
+    assert (worker.version, worker.entries) == (1, 1)
+    assert worker.checksum == live.membership_checksum([(ProductImage.objects.get().pk, "COLA")])
+
+
+def test_vectors_from_another_model_are_not_served(engine_settings, make_product, committed):
+    cola = make_product("COLA")
+    image = add(cola, 11, committed)
+    with committed():
+        services.store_embedding(image.pk, np.ones(512, np.float32) / np.sqrt(512), "other_model@123456")
+    assert len(live.current_gallery()) == 0

@@ -30,6 +30,13 @@ class Recognition(models.Model):
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+
+    class Failure(models.TextChoices):
+        NONE = "", "None"
+        BAD_IMAGE = "bad_image", "The photo could not be decoded"
+        ENGINE = "engine", "Recognition is unavailable (models, gallery)"
+
+    failure = models.CharField(max_length=16, choices=Failure.choices, blank=True, default="")
     error = models.CharField(max_length=300, blank=True)
     result = models.JSONField(default=dict, blank=True, help_text="The engine's raw answer (Recognition.to_dict()).")
     lines = models.JSONField(default=list, blank=True, help_text="Priced cart lines.")

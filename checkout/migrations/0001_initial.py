@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
                 ('width', models.PositiveIntegerField(default=0)),
                 ('height', models.PositiveIntegerField(default=0)),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('done', 'Done'), ('failed', 'Failed')], db_index=True, default='pending', max_length=16)),
+                ('failure', models.CharField(blank=True, choices=[('', 'None'), ('bad_image', 'The photo could not be decoded'), ('engine', 'Recognition is unavailable (models, gallery)')], default='', max_length=16)),
                 ('error', models.CharField(blank=True, max_length=300)),
                 ('result', models.JSONField(blank=True, default=dict, help_text="The engine's raw answer (Recognition.to_dict()).")),
                 ('lines', models.JSONField(blank=True, default=list, help_text='Priced cart lines.')),

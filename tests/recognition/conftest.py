@@ -81,3 +81,8 @@ def image_files(tmp_path) -> dict[str, Path]:
     full = encode(pattern(ITEM_C), "JPEG", quality=95)
     files["truncated"].write_bytes(full[: len(full) // 2])
     return files
+
+
+def pytest_configure(config):
+    config.addinivalue_line("filterwarnings", "ignore:No ccache found:UserWarning")
+    config.addinivalue_line("filterwarnings", "ignore:builtin type .* has no __module__ attribute:DeprecationWarning")

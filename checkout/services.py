@@ -1,0 +1,251 @@
+"""Checkout rules: keep the customer's photo (EXIF stripped), price what was recognised from the
+catalog, let the customer correct the cart, and order it.  Prices always come from the catalog."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image, ImageOps
+from rest_framework import exceptions, status
+
+from catalog.images import ImageRejected, inspect_image
+from catalog.models import Product, Store
+from orders import services as order_services
+from orders.models import Customer, Order
+
+from .models import Recognition
+
+
+class UploadTooLarge(exceptions.ValidationError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+class CartLocked(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "cart_locked"
+
+
+# --- the photo
+def resolve_store(code: str | None) -> Store:
+    code = code or settings.CHECKOUT_DEFAULT_STORE
+    store = Store.objects.filter(code=code, is_active=True).first()
+    if store is None:
+        raise exceptions.ValidationError({"store": [f"No open store with code {code!r}."]})
+    return store
+
+
+def clean_photo(data: bytes) -> tuple[bytes, int, int]:
+    """The upload checked from its content, turned upright and re-encoded as JPEG without metadata."""
+    if len(data) > settings.CHECKOUT_MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(
+            {"image": [f"The photo is {len(data)} bytes; at most {settings.CHECKOUT_MAX_UPLOAD_BYTES}."]}
+        )
+    try:
+        inspect_image(data, max_pixels=settings.CHECKOUT_MAX_UPLOAD_PIXELS)
+    except ImageRejected as exc:
+        raise exceptions.ValidationError({"image": [f"The photo was rejected: {exc}."]}) from exc
+    with Image.open(io.BytesIO(data)) as img:
+        upright = ImageOps.exif_transpose(img).convert("RGB")
+    out = io.BytesIO()
+    upright.save(out, format="JPEG", quality=92)  # no exif= argument: nothing of the original metadata is kept
+    return out.getvalue(), upright.width, upright.height
+
+
+def create_recognition(*, customer: Customer, store: Store, data: bytes) -> Recognition:
+    jpeg, width, height = clean_photo(data)
+    recognition = Recognition(customer=customer, store=store, width=width, height=height)
+    recognition.photo.save(f"{recognition.id}.jpg", ContentFile(jpeg), save=False)
+    recognition.save()
+    return recognition
+
+
+# --- pricing
+def _products(skus: set[str]) -> dict[str, Product]:
+    return {p.sku: p for p in Product.objects.filter(sku__in=skus, is_active=True)}
+
+
+def _alternatives(candidates: list[dict], products: dict[str, Product]) -> list[dict[str, Any]]:
+    return [
+        {
+            "sku": c["label"],
+            "name": products[c["label"]].name,
+            "unit_price_fen": products[c["label"]].price_fen,
+            "score": c["score"],
+        }
+        for c in candidates
+        if c["label"] in products
+    ]
+
+
+def price_result(result: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+    """Cart lines and unknown items from the engine's ``Recognition.to_dict()``.
+
+    Lines are priced from the catalog now; a label that is no longer an active product turns
+    its boxes into unknown items.  Every box gets an id the customer can refer to.
+    """
+    labels = {line["label"] for line in result.get("lines", [])}
+    for item in [*result.get("lines", []), *result.get("unknown", [])]:
+        for box in item.get("boxes", [item]):
+            labels.update(c["label"] for c in box.get("candidates", []))
+    products = _products(labels)
+    next_id = iter(range(1, 10_000))
+    lines: list[dict] = []
+    unknown: list[dict] = []
+    for line in result.get("lines", []):
+        product = products.get(line["label"])
+        boxes = []
+        for box in line["boxes"]:
+            entry = {"id": next(next_id), "box": box["box"], "score": box["score"], "unsure": box["unsure"]}
+            entry["alternatives"] = _alternatives(box["candidates"], products) if box["unsure"] else []
+            if product is None:
+                unknown.append({**entry, "alternatives": _alternatives(box["candidates"], products)})
+            else:
+                boxes.append(entry)
+        if product is not None:
+            lines.append({"sku": product.sku, "quantity": len(boxes), "boxes": boxes, "source": "recognized"})
+    for item in result.get("unknown", []):
+        unknown.append(
+            {
+                "id": next(next_id),
+                "box": item["box"],
+                "score": item["score"],
+                "unsure": True,
+                "alternatives": _alternatives(item.get("candidates", []), products),
+            }
+        )
+    return lines, unknown
+
+
+def reprice(recognition: Recognition) -> None:
+    """Put the catalog's current price, name and confidence on every line, and the total."""
+    products = _products({line["sku"] for line in recognition.lines})
+    lines = []
+    for line in recognition.lines:
+        product = products.get(line["sku"])
+        if product is None or line["quantity"] < 1:
+            continue
+        scores = [box["score"] for box in line.get("boxes", [])]
+        line.update(
+            name=product.name,
+            unit_price_fen=product.price_fen,
+            subtotal_fen=product.price_fen * line["quantity"],
+            confidence=min(scores) if scores else None,
+            unsure=any(box.get("unsure") for box in line.get("boxes", [])),
+        )
+        lines.append(line)
+    recognition.lines = lines
+    recognition.total_fen = sum(line["subtotal_fen"] for line in lines)
+    scores = [box["score"] for line in lines for box in line.get("boxes", [])]
+    scores += [max([a["score"] for a in item["alternatives"]], default=0.0) for item in recognition.unknown]
+    recognition.min_confidence = min(scores) if scores else None
+
+
+# --- corrections
+def _editable(recognition: Recognition) -> Recognition:
+    locked = Recognition.objects.select_for_update().get(pk=recognition.pk)
+    if locked.status != Recognition.Status.DONE:
+        raise CartLocked(f"The recognition is {locked.status}; only a finished one can be edited.")
+    if locked.order_id is not None:
+        raise CartLocked("This cart has already been ordered.")
+    return locked
+
+
+def _save_correction(recognition: Recognition) -> Recognition:
+    recognition.corrected = True
+    reprice(recognition)
+    recognition.save(update_fields=["lines", "unknown", "total_fen", "min_confidence", "corrected", "updated_at"])
+    return recognition
+
+
+def _find_line(recognition: Recognition, sku: str) -> dict:
+    for line in recognition.lines:
+        if line["sku"] == sku:
+            return line
+    raise exceptions.NotFound(f"No line for SKU {sku} in this cart.")
+
+
+@transaction.atomic
+def set_quantity(recognition: Recognition, sku: str, quantity: int) -> Recognition:
+    """Change a line's quantity; 0 removes it."""
+    recognition = _editable(recognition)
+    line = _find_line(recognition, sku)
+    if quantity == 0:
+        recognition.lines = [ln for ln in recognition.lines if ln["sku"] != sku]
+    else:
+        line["quantity"] = quantity
+    return _save_correction(recognition)
+
+
+@transaction.atomic
+def add_item(recognition: Recognition, *, sku: str = "", barcode: str = "", quantity: int = 1) -> Recognition:
+    """Add a product the camera missed, by SKU or by barcode."""
+    recognition = _editable(recognition)
+    lookup = {"sku": sku} if sku else {"barcode": barcode}
+    product = Product.objects.filter(is_active=True, **lookup).first()
+    if product is None:
+        field, value = next(iter(lookup.items()))
+        raise exceptions.ValidationError({field: [f"No product on sale with {field} {value!r}."]})
+    existing = next((ln for ln in recognition.lines if ln["sku"] == product.sku), None)
+    if existing is not None:
+        existing["quantity"] += quantity
+    else:
+        recognition.lines.append({"sku": product.sku, "quantity": quantity, "boxes": [], "source": "added"})
+    return _save_correction(recognition)
+
+
+@transaction.atomic
+def choose_alternative(recognition: Recognition, box_id: int, sku: str) -> Recognition:
+    """The customer says box ``box_id`` is really ``sku`` (one of its alternatives)."""
+    recognition = _editable(recognition)
+    box, owner = None, None
+    for line in recognition.lines:
+        for candidate in line.get("boxes", []):
+            if candidate["id"] == box_id:
+                box, owner = candidate, line
+    if box is None:
+        box = next((item for item in recognition.unknown if item["id"] == box_id), None)
+    if box is None:
+        raise exceptions.NotFound(f"No box {box_id} in this recognition.")
+    if sku not in {alt["sku"] for alt in box.get("alternatives", [])}:
+        raise exceptions.ValidationError({"sku": [f"{sku} is not one of the alternatives for box {box_id}."]})
+    if owner is not None:
+        owner["boxes"].remove(box)
+        owner["quantity"] -= 1
+        recognition.lines = [ln for ln in recognition.lines if ln["quantity"] > 0]
+    else:
+        recognition.unknown = [item for item in recognition.unknown if item["id"] != box_id]
+    chosen = {**box, "unsure": False, "alternatives": []}
+    target = next((ln for ln in recognition.lines if ln["sku"] == sku), None)
+    if target is None:
+        recognition.lines.append({"sku": sku, "quantity": 1, "boxes": [chosen], "source": "chosen"})
+    else:
+        target["boxes"].append(chosen)
+        target["quantity"] += 1
+    return _save_correction(recognition)
+
+
+# --- ordering
+@transaction.atomic
+def place_order(*, customer: Customer, lines: list[dict], recognition=None, store: str | None = None) -> Order:
+    """Order ``lines`` (SKU and quantity only) for ``customer``, priced and reserved by orders.services."""
+    rec = None
+    if recognition is not None:
+        rec = Recognition.objects.select_for_update().filter(pk=recognition, customer=customer).first()
+        if rec is None:
+            raise exceptions.ValidationError({"recognition": ["No such recognition of yours."]})
+        if rec.order_id is not None and rec.order.status != Order.Status.CLOSED:
+            raise CartLocked("This cart has already been ordered.")
+    target_store = rec.store if rec is not None and not store else resolve_store(store)
+    requested = [order_services.LineRequest(line["sku"], line["quantity"]) for line in lines]
+    order = order_services.create_order(customer=customer, store=target_store, lines=requested)
+    if rec is not None:
+        ordered = {line.sku: line.quantity for line in requested}
+        rec.corrected = rec.corrected or ordered != {ln["sku"]: ln["quantity"] for ln in rec.lines}
+        rec.order = order
+        rec.save(update_fields=["order", "corrected", "updated_at"])
+    return order

@@ -44,14 +44,14 @@ def orders_matching(
 # --- Audit log: one timeline over the places where changes are already recorded.
 
 AUDIT_KINDS = {"price": "Price change", "refund": "Refund", "gallery": "Gallery edit"}
-_COLUMNS = ["kind", "at", "actor", "subject", "old_fen", "new_fen", "note", "ref"]
+_COLUMNS = ["kind", "at", "who", "subject", "old_fen", "new_fen", "note", "ref"]
 
 
 @dataclass(frozen=True)
 class AuditEntry:
     kind: str
     at: datetime
-    actor: str
+    who: str
     subject: str
     old_fen: int | None
     new_fen: int | None
@@ -76,7 +76,7 @@ def _price_changes() -> QuerySet:
     return PriceChange.objects.annotate(
         kind=Value("price", output_field=CharField()),
         at=F("changed_at"),
-        actor=Coalesce(F("changed_by__username"), Value("", output_field=CharField())),
+        who=Coalesce(F("changed_by__username"), Value("", output_field=CharField())),
         subject=F("product__sku"),
         old_fen=Cast("old_price_fen", output_field=IntegerField()),
         new_fen=Cast("new_price_fen", output_field=IntegerField()),
@@ -89,7 +89,7 @@ def _refunds() -> QuerySet:
     return Refund.objects.annotate(
         kind=Value("refund", output_field=CharField()),
         at=F("created_at"),
-        actor=Coalesce(F("requested_by__username"), Value("", output_field=CharField())),
+        who=Coalesce(F("requested_by__username"), Value("", output_field=CharField())),
         subject=_text("order_id"),
         old_fen=Value(None, output_field=IntegerField()),
         new_fen=Cast("amount_fen", output_field=IntegerField()),
@@ -102,7 +102,7 @@ def _gallery_changes() -> QuerySet:
     return GalleryChange.objects.annotate(
         kind=Value("gallery", output_field=CharField()),
         at=F("created_at"),
-        actor=Coalesce(F("actor__username"), Value("", output_field=CharField())),
+        who=Coalesce(F("actor__username"), Value("", output_field=CharField())),
         subject=F("label"),
         old_fen=Value(None, output_field=IntegerField()),
         new_fen=Value(None, output_field=IntegerField()),
@@ -127,7 +127,7 @@ def audit_timeline(
     for kind in kinds or list(AUDIT_SOURCES):
         rows = AUDIT_SOURCES[kind]()
         if actor:
-            rows = rows.filter(actor=actor)
+            rows = rows.filter(who=actor)
         if subject:
             rows = rows.filter(subject__icontains=subject)
         if since:

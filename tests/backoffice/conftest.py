@@ -122,3 +122,23 @@ def engine_result(matched: list[tuple[str, float, list[float]]], unknown: list[l
 @pytest.fixture
 def products(shop) -> dict[str, Product]:
     return {p.sku: p for p in Product.objects.all()}
+
+
+def settled_refund(order: Order, amount_fen: int, settled_at: datetime, requested_by=None):
+    """A refund row settled through payments.services.apply_refund_state, as WeChat's answer would."""
+    from orders.models import Refund
+    from payments.gateway import RefundState
+    from payments.services import apply_refund_state
+
+    payment = order.payments.get()
+    refund = Refund.objects.create(
+        order=order, payment=payment, out_refund_no=f"R{next(_numbers):08d}", amount_fen=amount_fen,
+        requested_by=requested_by,
+    )
+    apply_refund_state(
+        refund,
+        RefundState(None, refund.out_refund_no, payment.out_trade_no, f"50{refund.pk:012d}", "SUCCESS", amount_fen,
+                    settled_at),
+    )
+    refund.refresh_from_db()
+    return refund

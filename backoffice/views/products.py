@@ -116,15 +116,16 @@ class ProductUpdateView(BackOfficeMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                catalog_services.update_product(
-                    product,
-                    changed_by=request.user,
-                    source=SOURCE,
-                    name=data["name"],
-                    price_fen=data["price"],
-                    stock=data["stock"],
-                    is_active=data["is_active"],
-                )
+                with gallery_services.acting_as(request.user, "changed in the back office"):
+                    catalog_services.update_product(
+                        product,
+                        changed_by=request.user,
+                        source=SOURCE,
+                        name=data["name"],
+                        price_fen=data["price"],
+                        stock=data["stock"],
+                        is_active=data["is_active"],
+                    )
             except ValidationError as exc:
                 form.add_error(None, _errors(exc))
             else:

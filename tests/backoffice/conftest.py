@@ -18,10 +18,24 @@ from orders.models import Customer, Order, Payment
 from orders.services import LineRequest, create_order
 from payments.services import mark_paid
 from reports.queries import local_tz
-from tests.recognition.conftest import encode, models, pattern  # noqa: F401  (fixtures reused)
+from tests.gallery.conftest import engine_settings  # noqa: F401  (fixtures reused)
+from tests.recognition.conftest import encode, models, pattern  # noqa: F401
 
 PASSWORD = "correct-horse-battery"
 _numbers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded photos go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def eager_tasks(settings):
+    """Run queued Celery tasks in-process even when REDIS_URL points at a real broker
+    (Celery reads its namespace from the Django settings object on each lookup)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 def make_user(username: str, role: str | None) -> User:
@@ -106,7 +120,13 @@ def engine_result(matched: list[tuple[str, float, list[float]]], unknown: list[l
                 "label": sku,
                 "quantity": 1,
                 "boxes": [
-                    {"box": box, "score": score, "det_score": 0.9, "unsure": False, "candidates": [{"label": sku, "score": score, "id": 1}]}
+                    {
+                        "box": box,
+                        "score": score,
+                        "det_score": 0.9,
+                        "unsure": False,
+                        "candidates": [{"label": sku, "score": score, "id": 1}],
+                    }
                 ],
                 "scores": [score],
             }
@@ -132,13 +152,17 @@ def settled_refund(order: Order, amount_fen: int, settled_at: datetime, requeste
 
     payment = order.payments.get()
     refund = Refund.objects.create(
-        order=order, payment=payment, out_refund_no=f"R{next(_numbers):08d}", amount_fen=amount_fen,
+        order=order,
+        payment=payment,
+        out_refund_no=f"R{next(_numbers):08d}",
+        amount_fen=amount_fen,
         requested_by=requested_by,
     )
     apply_refund_state(
         refund,
-        RefundState(None, refund.out_refund_no, payment.out_trade_no, f"50{refund.pk:012d}", "SUCCESS", amount_fen,
-                    settled_at),
+        RefundState(
+            None, refund.out_refund_no, payment.out_trade_no, f"50{refund.pk:012d}", "SUCCESS", amount_fen, settled_at
+        ),
     )
     refund.refresh_from_db()
     return refund

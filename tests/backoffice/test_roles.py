@@ -54,7 +54,8 @@ def test_cashier_cannot_change_a_price_or_refund(login, products):
     page = client.get(reverse("backoffice:product", args=[cola.pk])).content.decode()
     assert 'id="edit-product"' not in page and 'id="add-photo"' not in page
     response = client.post(
-        reverse("backoffice:product-edit", args=[cola.pk]), {"name": "x", "price": "0.01", "stock": 1, "is_active": "on"}
+        reverse("backoffice:product-edit", args=[cola.pk]),
+        {"name": "x", "price": "0.01", "stock": 1, "is_active": "on"},
     )
     assert response.status_code == 403
     cola.refresh_from_db()

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from backoffice.roles import ROLE_PERMISSIONS
-from catalog.models import PriceChange, Product
+from catalog.models import PriceChange
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,8 @@ def embed_image(self, image_id: int) -> dict:
         services.mark_failed(image_id, f"cannot decode the photo: {exc}")
         return {"image_id": image_id, "status": "failed"}
     except ModelError as exc:
-        if self.request.called_directly or self.request.retries >= self.max_retries:
+        in_process = self.request.called_directly or self.request.is_eager  # embedded mode: no later retry
+        if in_process or self.request.retries >= self.max_retries:
             services.mark_failed(image_id, f"recognition model unavailable: {exc}")
             return {"image_id": image_id, "status": "failed"}
         raise self.retry(exc=exc) from exc

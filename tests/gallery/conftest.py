@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from catalog.services import create_product
 from gallery import live
 from recognition import runtime
+from smart_container.celery import app as celery_app
 from tests.recognition.conftest import encode, models, pattern  # noqa: F401  (shared fixtures)
 
 
@@ -20,7 +21,13 @@ def photo(seed: int, fmt: str = "PNG") -> bytes:
 
 @pytest.fixture
 def engine_settings(settings, models, tmp_path):  # noqa: F811
-    """Tiny detector and extractor as the configured models; media in a temp folder; inline sync."""
+    """Tiny detector and extractor as the configured models; media in a temp folder; inline sync.
+
+    Tasks run in-process (the embedded mode) even when REDIS_URL is set: these tests are
+    about one process; tests/gallery/test_workers.py runs real workers.
+    """
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
     settings.SHITU_DET_MODEL_DIR = str(models["det_pir"])
     settings.SHITU_REC_MODEL_DIR = str(models["rec_pir"])
     settings.SHITU_MKLDNN = False
@@ -32,6 +39,7 @@ def engine_settings(settings, models, tmp_path):  # noqa: F811
     runtime.reset()
     live.reset()
     yield settings
+    celery_app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
     live.reset()
     runtime.reset()
     cache.clear()

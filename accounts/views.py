@@ -48,6 +48,9 @@ class RefreshView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "wechat_login"
 
+    def get_authenticate_header(self, request) -> str:
+        return "Bearer"  # a bad refresh token is a 401, as for access tokens
+
     @extend_schema(request=RefreshSerializer, responses=TokenPairSerializer)
     def post(self, request):
         serializer = RefreshSerializer(data=request.data)

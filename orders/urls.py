@@ -2,7 +2,8 @@ from rest_framework.routers import SimpleRouter
 
 from .views import OrderViewSet
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+router.trailing_slash = "/?"  # the constructor turns any truthy value into "/": set the optional slash here
 router.register("orders", OrderViewSet)
 
 urlpatterns = router.urls

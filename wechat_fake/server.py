@@ -331,11 +331,11 @@ class FakeWeChat:
             return None
         return self.deliver(record.notify_url, self.refund_notification(out_refund_no))
 
-    def payment_notification(self, out_trade_no: str, **overrides: Any) -> tuple[dict[str, str], str]:
+    def payment_notification(self, out_trade_no: str, /, **overrides: Any) -> tuple[dict[str, str], str]:
         resource = self._transaction(out_trade_no).as_query() | overrides
         return self.notification("TRANSACTION.SUCCESS", "transaction", resource, summary="支付成功")
 
-    def refund_notification(self, out_refund_no: str, **overrides: Any) -> tuple[dict[str, str], str]:
+    def refund_notification(self, out_refund_no: str, /, **overrides: Any) -> tuple[dict[str, str], str]:
         record = self.refunds[out_refund_no]
         resource = record.as_json(self.mch_id) | overrides
         event = {"SUCCESS": "REFUND.SUCCESS", "ABNORMAL": "REFUND.ABNORMAL", "CLOSED": "REFUND.CLOSED"}.get(

@@ -57,7 +57,11 @@ class DashboardView(BackOfficeMixin, TemplateView):
                 [(d.day.strftime("%m-%d"), d.gross_fen) for d in by_day], value_label=yuan, tick_label=_yuan_tick
             ),
             hour_chart=bar_chart(
-                [(f"{h.hour:02d}", h.orders) for h in by_hour], value_label=lambda n: f"{n} orders", max_labels=12
+                [(f"{h.hour:02d}", h.orders) for h in by_hour],
+                value_label=lambda n: f"{n} orders",
+                tick_label=str,
+                width=480,
+                max_labels=12,
             ),
             quality=quality,
             confidence_chart=bar_chart(
@@ -66,7 +70,8 @@ class DashboardView(BackOfficeMixin, TemplateView):
                     for (low, _high), n in zip(queries.CONFIDENCE_BUCKETS, quality.histogram, strict=True)
                 ],
                 value_label=lambda n: f"{n} items",
-                height=180,
+                tick_label=str,
+                width=480,
             ),
             top_products=queries.top_products(period, store),
             low_stock=queries.low_stock(settings.BACKOFFICE_LOW_STOCK_THRESHOLD)[:10],

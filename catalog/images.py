@@ -38,6 +38,8 @@ def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageInfo:
             width, height = img.size
     except UnidentifiedImageError as exc:
         raise ImageRejected("not an image (JPEG, PNG, WebP or BMP expected)") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected(f"image data is damaged or truncated ({exc})") from exc
     if fmt not in ALLOWED_FORMATS:
         raise ImageRejected(f"image format {fmt or 'unknown'} is not accepted (JPEG, PNG, WebP or BMP expected)")
     if width * height > max_pixels:

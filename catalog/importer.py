@@ -16,7 +16,7 @@ from django.db import transaction
 
 from . import services
 from .images import ImageRejected
-from .models import Product, Store
+from .models import MAX_PRICE_FEN, Product, Store
 
 REQUIRED_COLUMNS = ("sku", "name", "price", "image")
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
@@ -54,6 +54,8 @@ def yuan_to_fen(text: str) -> int:
     fen = yuan * 100
     if fen != fen.to_integral_value():
         raise ValueError(f"price {text!r} has a fraction of a fen")
+    if fen > MAX_PRICE_FEN:
+        raise ValueError(f"price {text!r} is above the {MAX_PRICE_FEN // 100} yuan limit")
     return int(fen)
 
 

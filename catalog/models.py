@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 SKU_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
     "SKU must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
 )
+MAX_PRICE_FEN = 100_000_000  # one million yuan: anything above is a typo
 BARCODE_VALIDATOR = RegexValidator(r"^[0-9]{8,14}$", "Barcode must be 8 to 14 digits (EAN/UPC/GTIN).")
 
 
@@ -48,7 +49,7 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     barcode = models.CharField(max_length=14, unique=True, null=True, blank=True, validators=[BARCODE_VALIDATOR])
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
-    price_fen = models.PositiveIntegerField(validators=[MinValueValidator(0)])
+    price_fen = models.PositiveIntegerField(validators=[MinValueValidator(0), MaxValueValidator(MAX_PRICE_FEN)])
     stock = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)

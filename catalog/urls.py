@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from smart_container.api import OptionalSlashRouter
 
 from .views import CategoryViewSet, ProductViewSet, StoreViewSet
 
-router = SimpleRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("products", ProductViewSet)
 router.register("categories", CategoryViewSet)
 router.register("stores", StoreViewSet)

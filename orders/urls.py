@@ -1,9 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from smart_container.api import OptionalSlashRouter
 
 from .views import OrderViewSet
 
-router = SimpleRouter()
-router.trailing_slash = "/?"  # the constructor turns any truthy value into "/": set the optional slash here
+router = OptionalSlashRouter()
 router.register("orders", OrderViewSet)
 
 urlpatterns = router.urls

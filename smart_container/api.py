@@ -22,16 +22,34 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
 
 
+class OptionalSlashRouter(SimpleRouter):
+    """Routes that answer with or without a trailing slash (``/api/v1/orders`` and ``/orders/``).
+
+    Mini-program and script authors write both; a redirect would lose a POST body.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+def schema_paths_without_trailing_slash(result: dict, generator, request, public) -> dict:
+    """drf-spectacular hook: document the canonical slash-less form of optional-slash routes."""
+    result["paths"] = {path.rstrip("/") or "/": item for path, item in result["paths"].items()}
+    return result
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:

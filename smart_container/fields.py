@@ -12,12 +12,12 @@ class StrictIntegerField(serializers.IntegerField):
     string past us and have it rounded.
     """
 
-    default_error_messages = {"invalid": "Must be a whole number (a JSON integer), not {kind}."}
+    default_error_messages = {"invalid": "Must be a whole number (a JSON integer), not {kind}"}
+    KINDS = {bool: "a boolean", float: "a fraction", str: "a string", list: "a list", dict: "an object"}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
-            kind = type(data).__name__ if not isinstance(data, float) else "a fraction"
-            self.fail("invalid", kind=kind)
+            self.fail("invalid", kind=self.KINDS.get(type(data), type(data).__name__))
         return super().to_internal_value(data)
 
 

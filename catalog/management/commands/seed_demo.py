@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.importer import CatalogFolderError, ensure_store, import_catalog
 
+from ._options import add_catalog_argument, require_catalog
+
 
 class Command(BaseCommand):
     help = "Load a catalog folder (catalog.csv + images) into a demo store. Safe to run again."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--catalog",
-            default=os.environ.get("SC_DEMO_CATALOG", ""),
-            help="Folder with catalog.csv (sku,name,price in yuan,image). Default: $SC_DEMO_CATALOG.",
-        )
+        add_catalog_argument(parser)
         parser.add_argument("--store", default="demo", help="Code of the store to create (default: demo).")
         parser.add_argument("--stock", type=int, default=100, help="Stock for newly created products.")
 
     def handle(self, *args, catalog: str, store: str, stock: int, **options):
-        if not catalog:
-            raise CommandError("give the catalog folder with --catalog DIR or SC_DEMO_CATALOG")
+        require_catalog(catalog)
         if stock < 0:
             raise CommandError("--stock must be zero or more")
         ensure_store(store, "Demo store" if store == "demo" else None)

@@ -1,0 +1,55 @@
+"""``manage.py rundemo``: the embedded product with a demo store, in one command.
+
+Migrates, makes sure an admin account exists, seeds the demo store from a catalog folder
+and serves on 127.0.0.1:8000.  Every step is idempotent, so it is also how a developer
+restarts the demo.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from ._options import add_catalog_argument, require_catalog
+
+
+class Command(BaseCommand):
+    help = "Run the product on the embedded default with a demo store (migrate, admin, seed, serve)."
+
+    def add_arguments(self, parser):
+        add_catalog_argument(parser)
+        parser.add_argument("--addrport", default="127.0.0.1:8000", help="Where to serve (default 127.0.0.1:8000).")
+        parser.add_argument("--no-serve", action="store_true", help="Prepare everything, then exit.")
+
+    def handle(self, *args, catalog: str, addrport: str, no_serve: bool, **options):
+        require_catalog(catalog)
+        call_command("migrate", interactive=False, verbosity=0)
+        username, password = self._ensure_admin()
+        call_command("seed_demo", catalog=catalog, stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write(
+            self.style.SUCCESS(f"Admin: http://{addrport}/admin/  user {username!r}  password {password!r}")
+        )
+        self.stdout.write(f"API docs: http://{addrport}/api/docs/   health: http://{addrport}/healthz")
+        if not no_serve:
+            call_command("runserver", addrport, use_reloader=False)
+
+    def _ensure_admin(self) -> tuple[str, str]:
+        """The demo admin's password comes from DEMO_ADMIN_PASSWORD, else one generated once and kept in var/."""
+        username = os.environ.get("DEMO_ADMIN_USER", "admin")
+        password = os.environ.get("DEMO_ADMIN_PASSWORD", "")
+        if not password:
+            path = settings.VAR_DIR / "demo_admin_password"
+            if not path.exists():
+                path.write_text(secrets.token_urlsafe(12))
+                path.chmod(0o600)
+            password = path.read_text().strip()
+        user, _ = get_user_model().objects.get_or_create(username=username, defaults={"email": ""})
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        return username, password

@@ -131,3 +131,16 @@ def test_failed_photo_shows_its_reason_and_can_be_removed(login, products, engin
     client.post(reverse("backoffice:product-photo-delete", args=[cola.pk, image.pk]))
     assert not ProductImage.objects.filter(pk=image.pk).exists()
     assert login("cashier").post(reverse("backoffice:product-photo-delete", args=[cola.pk, 1])).status_code == 403
+
+
+def test_gallery_page_counts_photos_by_status(login, products, engine_settings):
+    for n, status in enumerate(["indexed", "indexed", "pending", "failed"]):
+        image = ProductImage.objects.create(product=products["COLA"], image=f"{n}.png", sha256=f"{n}" * 64)
+        GalleryEmbedding.objects.create(
+            image=image, status=status, failure_reason="bad file" if status == "failed" else ""
+        )
+    ProductImage.objects.create(product=products["TEA"], image="t.png", sha256="t" * 64)  # never queued
+    page = login("manager").get(reverse("backoffice:gallery")).content.decode()
+    for stat, value in (("indexed", 2), ("pending", 1), ("failed", 1), ("unqueued", 1)):
+        assert f'data-stat="{stat}">{value}<' in page
+    assert "bad file" in page and "No recognition worker has reported yet." in page

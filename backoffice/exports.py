@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from orders.models import Order
+from reports.queries import local_tz
 
 from .templatetags.backoffice import fen_to_yuan
 
@@ -35,7 +36,7 @@ class _Echo:
 
 
 def _local(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    return timezone.localtime(value, local_tz()).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 def order_rows(orders: QuerySet[Order]) -> Iterable[list[str]]:

@@ -18,8 +18,11 @@ class BackOfficeMixin(PermissionRequiredMixin):
     login_url = reverse_lazy("backoffice:login")
 
     def dispatch(self, request, *args, **kwargs):
-        timezone.activate(local_tz())
-        return super().dispatch(request, *args, **kwargs)
+        with timezone.override(local_tz()):
+            response = super().dispatch(request, *args, **kwargs)
+            if isinstance(response, TemplateResponse):
+                response.render()  # inside the override: dates shown in the stores' time zone
+            return response
 
     def handle_no_permission(self):
         if not self.request.user.is_authenticated:

@@ -11,6 +11,7 @@ from rest_framework.exceptions import APIException
 
 from orders.models import Order, Refund
 from payments import services as payment_services
+from reports.queries import local_tz
 
 from ..exports import csv_lines
 from ..forms import OrderFilterForm, RefundForm
@@ -64,7 +65,7 @@ class OrderExportView(BackOfficeMixin, View):
 
     def get(self, request):
         _form, orders = _filtered(request)
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        stamp = timezone.localtime(timezone=local_tz()).strftime("%Y%m%d-%H%M")
         response = StreamingHttpResponse(csv_lines(orders), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
         return response

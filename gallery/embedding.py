@@ -22,14 +22,15 @@ class EmbeddedPhoto:
 def embed_photo(data: bytes) -> EmbeddedPhoto:
     """Decode (raises ``ImageError``), optionally crop to the main object, embed.
 
-    With ``GALLERY_MAINBODY_CROP`` the detector's best box above
-    ``GALLERY_CROP_MIN_SCORE`` is embedded (the whole photo when it finds none), which
-    matches what checkout searches with: crops of detected objects.
+    By default the whole photo is embedded, as PP-ShiTu builds its galleries (reference
+    photos are close-ups).  With ``GALLERY_MAINBODY_CROP`` the detector's best box above
+    ``GALLERY_CROP_MIN_SCORE`` is embedded instead (the whole photo when it finds none):
+    better for cluttered photos, at the cost of one detector run per photo.
     """
     image = decode_image(data, **conf.decode_limits())
     recognizer = runtime.get_recognizer()  # this thread's predictor clones
     crop_box = None
-    if getattr(settings, "GALLERY_MAINBODY_CROP", True):
+    if getattr(settings, "GALLERY_MAINBODY_CROP", False):
         (rows,) = recognizer.detector.detect([image])
         height, width = image.shape[:2]
         boxes, _, whole = postprocess.select_boxes(

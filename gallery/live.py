@@ -108,16 +108,21 @@ class LiveGallery:
 
     @staticmethod
     def _fetch(queryset) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(ids, labels, vectors) of the embeddings in ``queryset``, streamed into one preallocated array."""
         rows = queryset.values_list("image_id", "image__product__sku", "dim", "vector")
         ids: list[int] = []
         labels: list[str] = []
-        blocks: list[np.ndarray] = []
+        vectors = np.zeros((0, 0), np.float32)
         for image_id, sku, dim, vector in rows.iterator(chunk_size=FETCH_CHUNK):
+            if len(ids) == len(vectors):  # grow geometrically: no per-row copies, no second full copy
+                grown = np.empty((max(FETCH_CHUNK, 2 * len(vectors)), dim), np.float32)
+                if len(vectors):
+                    grown[: len(vectors)] = vectors
+                vectors = grown
+            vectors[len(ids)] = np.frombuffer(vector, dtype="<f4", count=dim)
             ids.append(image_id)
             labels.append(sku)
-            blocks.append(np.frombuffer(bytes(vector), dtype="<f4", count=dim))
-        vectors = np.vstack(blocks).astype(np.float32, copy=False) if blocks else np.zeros((0, 0), np.float32)
-        return np.asarray(ids, dtype=np.int64), labels, vectors
+        return np.asarray(ids, dtype=np.int64), labels, vectors[: len(ids)]
 
     # ---- incremental ----------------------------------------------------------------------
     def apply_changes(self) -> int:

@@ -84,10 +84,10 @@ def add_photos(product: Product, uploads: Sequence[Upload], *, actor=None) -> li
     added: list[AddedPhoto] = []
     with transaction.atomic(), acting_as(actor, "photo uploaded"):
         for upload in uploads:
-            result = add_product_image(product, upload.data, upload.name)
-            embedding, created = GalleryEmbedding.objects.get_or_create(image=result.image)
-            if created or embedding.status == GalleryEmbedding.Status.FAILED:
-                _queue_embedding(embedding)
+            result = add_product_image(product, upload.data, upload.name)  # a new photo is queued by signals
+            embedding, _ = GalleryEmbedding.objects.get_or_create(image=result.image)
+            if embedding.status == GalleryEmbedding.Status.FAILED:
+                queue_embedding(embedding)  # the same photo again: try once more
             added.append(AddedPhoto(result.image, embedding, result.created))
     return added
 
@@ -117,7 +117,7 @@ def add_crop(product: Product, photo: bytes, box: Sequence[float], *, actor=None
     return add_photos(product, [Upload(out.getvalue(), name)], actor=actor)[0]
 
 
-def _queue_embedding(embedding: GalleryEmbedding) -> None:
+def queue_embedding(embedding: GalleryEmbedding) -> None:
     """Queue (after commit) the embedding of a photo; an indexed one keeps serving meanwhile."""
     from .tasks import embed_image
 
@@ -192,12 +192,12 @@ def requeue_stale(current_model_version: str) -> int:
     count = 0
     for embedding in stale.iterator():
         with transaction.atomic():
-            _queue_embedding(embedding)
+            queue_embedding(embedding)
         count += 1
     missing = ProductImage.objects.filter(embedding__isnull=True)
     for image in missing.iterator():
         with transaction.atomic():
-            _queue_embedding(GalleryEmbedding.objects.get_or_create(image=image)[0])
+            queue_embedding(GalleryEmbedding.objects.get_or_create(image=image)[0])
         count += 1
     return count
 

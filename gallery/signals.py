@@ -14,7 +14,7 @@ from catalog.models import Product, ProductImage
 
 from .changelog import Entry
 from .models import GalleryChange, GalleryEmbedding
-from .services import log_changes
+from .services import log_changes, queue_embedding
 
 
 def _indexed_image_ids(product: Product) -> list[int]:
@@ -49,6 +49,15 @@ def product_saved(sender, instance: Product, created=False, raw=False, **kwargs)
     else:
         return
     log_changes([Entry(op, image_id, label) for image_id in _indexed_image_ids(instance)], why)
+
+
+@receiver(post_save, sender=ProductImage, dispatch_uid="gallery_image_post_save")
+def image_added(sender, instance: ProductImage, created=False, raw=False, **kwargs) -> None:
+    """Every new photo (API, back office, importer, admin) gets an embedding row and is queued."""
+    if created and not raw:
+        embedding, made = GalleryEmbedding.objects.get_or_create(image=instance)
+        if made:
+            queue_embedding(embedding)
 
 
 @receiver(pre_delete, sender=ProductImage, dispatch_uid="gallery_image_pre_delete")

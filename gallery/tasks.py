@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 
+import numpy as np
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
 
@@ -51,14 +54,20 @@ def embed_image(self, image_id: int) -> dict:
 
 
 @shared_task(name="gallery.tasks.probe")
-def probe(image_b64: str, k: int = 5) -> dict:
-    """Embed a photo and search this worker's live gallery: what would checkout match now?
+def probe(image_b64: str | None = None, k: int = 5, vector: list[float] | None = None) -> dict:
+    """Search this worker's live gallery with a photo (embedded here, as checkout does) or a vector.
 
-    Used by the integration test, the benchmark and operators checking a worker.
+    What would checkout match now?  Used by the integration test, ``gallery_bench`` and
+    operators checking a worker.
     """
-    embedded = embed_photo(base64.b64decode(image_b64))
+    if vector is not None:
+        query = np.asarray(vector, dtype=np.float32)
+    elif image_b64 is not None:
+        query = embed_photo(base64.b64decode(image_b64)).vector
+    else:
+        raise ValueError("probe needs image_b64 or vector")
     gallery = current_gallery()
-    (hits,) = gallery.search(embedded.vector[None, :], k)
+    (hits,) = gallery.search(query[None, :], k)
     live = live_gallery()
     return {
         "worker": live.name,
@@ -88,3 +97,12 @@ def reembed_at_worker_start(sender=None, **kwargs) -> None:
     """A worker starting (perhaps with a new model) asks once a minute at most for a re-embedding pass."""
     if cache.add("gallery:reembed-at-start", 1, timeout=60):
         reembed_stale.delay()
+
+
+@worker_process_init.connect(dispatch_uid="gallery_preload")
+def preload_gallery(**kwargs) -> None:
+    """With ``GALLERY_PRELOAD`` (recognition workers), load the live gallery as the process starts,
+    in a thread (Celery kills a child whose init takes more than a few seconds), so the first
+    checkout does not pay for it."""
+    if getattr(settings, "GALLERY_PRELOAD", False):
+        threading.Thread(target=live_gallery, name="gallery-preload", daemon=True).start()

@@ -93,3 +93,11 @@ def index_path() -> Path:
 
 def inference_options_max_batch() -> int:
     return _setting("SHITU_REC_MAX_BATCH", 32)
+
+
+def warmup_enabled() -> bool:
+    return bool(_setting("SHITU_WARMUP", True))
+
+
+def rec_bf16() -> bool:
+    return bool(_setting("SHITU_REC_BF16", False))

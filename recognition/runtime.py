@@ -15,6 +15,8 @@ import os
 import threading
 from dataclasses import dataclass
 
+import numpy as np
+
 from recognition import conf
 from recognition.engine.gallery import GalleryIndex
 from recognition.engine.images import decode_image
@@ -66,7 +68,9 @@ def engine() -> Engine:
                 if folder is None or not folder.is_dir():
                     raise ModelError(f"{name} model folder {folder} not found: run `manage.py shitu fetch-models`")
             detector = Detector(dirs["detector"], **opts)
-            extractor = FeatureExtractor(dirs["extractor"], max_batch=conf.inference_options_max_batch(), **opts)
+            extractor = FeatureExtractor(
+                dirs["extractor"], max_batch=conf.inference_options_max_batch(), bf16=conf.rec_bf16(), **opts
+            )
             _engine = Engine(detector, extractor, _load_gallery(extractor), os.getpid())
             _local.__dict__.clear()
         return _engine
@@ -82,8 +86,20 @@ def get_recognizer() -> Recognizer:
     rec = getattr(_local, "recognizer", None)
     if rec is None or getattr(_local, "engine", None) is not eng:
         rec = Recognizer(eng.detector.clone(), eng.extractor.clone(), eng.gallery, conf.recognizer_config())
+        if conf.warmup_enabled():
+            warm_up(rec)
         _local.recognizer, _local.engine = rec, eng
     return rec
+
+
+def warm_up(recognizer: Recognizer) -> None:
+    """One throw-away pass so the first customer does not pay for oneDNN kernel creation.
+
+    The first forward of a predictor is several times slower than the next ones.
+    """
+    image = np.full((480, 640, 3), 127, np.uint8)
+    recognizer.detector.detect([image])
+    recognizer.extractor.embed([image] * min(5, recognizer.extractor.max_batch))
 
 
 def recognize_bytes(data: bytes) -> Recognition:

@@ -217,6 +217,8 @@ SHITU_DOWNLOAD_TIMEOUT = env.float("SHITU_DOWNLOAD_TIMEOUT", default=60.0)
 SHITU_CPU_THREADS = env.int("SHITU_CPU_THREADS", default=2)
 SHITU_MKLDNN = env.bool("SHITU_MKLDNN", default=True)
 SHITU_REC_MAX_BATCH = env.int("SHITU_REC_MAX_BATCH", default=32)
+SHITU_REC_BF16 = env.bool("SHITU_REC_BF16", default=False)  # bfloat16 extractor on CPUs with AVX512-BF16/AMX
+SHITU_WARMUP = env.bool("SHITU_WARMUP", default=True)  # one throw-away pass per thread's predictors
 # Uploaded photos: limits checked before decoding.
 SHITU_MAX_IMAGE_BYTES = env.int("SHITU_MAX_IMAGE_BYTES", default=20 * 1024 * 1024)
 SHITU_MAX_IMAGE_PIXELS = env.int("SHITU_MAX_IMAGE_PIXELS", default=40_000_000)
@@ -263,13 +265,14 @@ CELERY_TASK_ROUTES.update(
         "gallery.tasks.*": {"queue": "gallery"},
     }
 )
+GALLERY_PRELOAD = env.bool("GALLERY_PRELOAD", default=False)  # recognition workers: load the gallery at start
 GALLERY_SYNC_THREAD = env.bool("GALLERY_SYNC_THREAD", default=True)  # background sync of each live index
 GALLERY_SYNC_INTERVAL_MS = env.int("GALLERY_SYNC_INTERVAL_MS", default=200)  # head check (cache) period
 GALLERY_DB_CHECK_SECONDS = env.float("GALLERY_DB_CHECK_SECONDS", default=5.0)  # head check in the database
 GALLERY_HEARTBEAT_SECONDS = env.float("GALLERY_HEARTBEAT_SECONDS", default=10.0)
 GALLERY_WORKER_ALIVE_SECONDS = env.int("GALLERY_WORKER_ALIVE_SECONDS", default=60)
 GALLERY_MAX_INCREMENTAL = env.int("GALLERY_MAX_INCREMENTAL", default=20_000)  # more pending changes: full reload
-GALLERY_MAINBODY_CROP = env.bool("GALLERY_MAINBODY_CROP", default=True)  # embed the detector's best box
+GALLERY_MAINBODY_CROP = env.bool("GALLERY_MAINBODY_CROP", default=False)  # embed the detector's best box
 GALLERY_CROP_MIN_SCORE = env.float("GALLERY_CROP_MIN_SCORE", default=0.5)
 GALLERY_REPAIR_ON_MISMATCH = env.bool("GALLERY_REPAIR_ON_MISMATCH", default=True)
 

@@ -63,56 +63,79 @@ def _pct(values: list[float]) -> dict[str, float]:
     return {"p50": float(np.percentile(arr, 50)), "p95": float(np.percentile(arr, 95))}
 
 
-def time_pipeline(recognizer: Recognizer, data: bytes, *, runs: int, warmup: int, decode_limits=None) -> dict:
-    """p50/p95 per stage of decode + ``recognizer.recognize`` over ``runs`` runs after ``warmup``."""
-    limits = decode_limits or {"max_pixels": 100_000_000, "max_bytes": 1 << 30}
+DEFAULT_LIMITS = {"max_pixels": 100_000_000, "max_bytes": 1 << 30}
+
+
+def batched_once(recognizer: Recognizer, data: bytes, limits=DEFAULT_LIMITS) -> tuple[dict[str, float], int]:
+    """One photo through the product path (decode + ``recognize``): ms per stage, crops embedded."""
+    t0 = time.perf_counter()
+    image = decode_image(data, **limits)
+    t1 = time.perf_counter()
+    timings: dict[str, float] = {}
+    result = recognizer.recognize(image, timings)
+    t2 = time.perf_counter()
+    stages = {stage: timings[stage] for stage in STAGES[1:-1]}
+    stages.update(decode=(t1 - t0) * 1e3, total=(t2 - t0) * 1e3)
+    return stages, result.crops
+
+
+def naive_once(recognizer: Recognizer, data: bytes, limits=DEFAULT_LIMITS) -> dict[str, float]:
+    """The same photo the naive way: each crop preprocessed, embedded and searched on its own."""
+    cfg, det, ext, gallery = recognizer.config, recognizer.detector, recognizer.extractor, recognizer.gallery
+    t0 = time.perf_counter()
+    image = decode_image(data, **limits)
+    (rows,) = det.detect([image])
+    size = (image.shape[1], image.shape[0])
+    boxes, scores, _ = postprocess.select_boxes(
+        rows,
+        image_size=size,
+        score_threshold=cfg.det_score_threshold,
+        max_det=cfg.max_detections,
+        min_size=cfg.min_box_size,
+    )
+    hits, forward, search = [], 0.0, 0.0
+    for box in boxes:
+        batch = preprocess.extractor_batch([preprocess.crop(image, box)])
+        a = time.perf_counter()
+        feature = ext.embed_prepared(batch)
+        b = time.perf_counter()
+        hits.extend(gallery.search(feature, cfg.search_k))
+        search += time.perf_counter() - b
+        forward += b - a
+    recognizer.assemble(boxes, scores, hits, size)
+    total = (time.perf_counter() - t0) * 1e3
+    return {"total": total, "feature_forward": forward * 1e3, "search": search * 1e3}
+
+
+def time_pipeline(recognizer: Recognizer, data: bytes, *, runs: int, warmup: int, naive: bool = False) -> dict:
+    """p50/p95 per stage over ``runs`` runs after ``warmup``.
+
+    With ``naive``, each iteration also runs ``naive_once`` on the same photo, alternating
+    which goes first, so both see the same machine load (the host may be shared).
+    """
     samples: dict[str, list[float]] = {s: [] for s in STAGES}
+    naive_samples: dict[str, list[float]] = {}
     crops = 0
     for i in range(warmup + runs):
-        t0 = time.perf_counter()
-        image = decode_image(data, **limits)
-        t1 = time.perf_counter()
-        timings: dict[str, float] = {}
-        result = recognizer.recognize(image, timings)
-        t2 = time.perf_counter()
+        naive_first = naive and i % 2 == 1
+        nv = naive_once(recognizer, data) if naive_first else None
+        stages, crops = batched_once(recognizer, data)
+        if naive and not naive_first:
+            nv = naive_once(recognizer, data)
         if i < warmup:
             continue
-        crops = sum(line.quantity for line in result.lines) + len(result.unknown)
-        samples["decode"].append((t1 - t0) * 1e3)
-        for stage in STAGES[1:-1]:
-            samples[stage].append(timings[stage])
-        samples["total"].append((t2 - t0) * 1e3)
-    stats = {stage: _pct(values) for stage, values in samples.items()}
+        for stage, ms in stages.items():
+            samples[stage].append(ms)
+        for key, ms in (nv or {}).items():
+            naive_samples.setdefault(key, []).append(ms)
+    stats: dict = {stage: _pct(values) for stage, values in samples.items()}
     models = stats["det_forward"]["p50"] + stats["feature_forward"]["p50"]
     stats["overhead_ratio"] = stats["total"]["p50"] / models if models else float("nan")
     stats["crops"] = crops
+    if naive:
+        stats["naive"] = {key: _pct(values) for key, values in naive_samples.items()}
+        stats["naive_speedup"] = stats["naive"]["total"]["p50"] / stats["total"]["p50"]
     return stats
-
-
-def time_naive(recognizer: Recognizer, data: bytes, *, runs: int, warmup: int, decode_limits=None) -> dict:
-    """The same photo, embedding and searching one crop at a time (the slow way), p50/p95 total."""
-    limits = decode_limits or {"max_pixels": 100_000_000, "max_bytes": 1 << 30}
-    cfg, det, ext, gallery = recognizer.config, recognizer.detector, recognizer.extractor, recognizer.gallery
-    totals = []
-    for i in range(warmup + runs):
-        t0 = time.perf_counter()
-        image = decode_image(data, **limits)
-        (rows,) = det.detect([image])
-        boxes, scores, _ = postprocess.select_boxes(
-            rows,
-            image_size=(image.shape[1], image.shape[0]),
-            score_threshold=cfg.det_score_threshold,
-            max_det=cfg.max_detections,
-            min_size=cfg.min_box_size,
-        )
-        hits = []
-        for box in boxes:
-            feature = ext.embed([preprocess.crop(image, box)])
-            hits.extend(gallery.search(feature, cfg.search_k))
-        recognizer.assemble(boxes, scores, hits, (image.shape[1], image.shape[0]))
-        if i >= warmup:
-            totals.append((time.perf_counter() - t0) * 1e3)
-    return {"total": _pct(totals)}
 
 
 def run_bench(
@@ -128,33 +151,32 @@ def run_bench(
     default_k: int = 30,
     log=print,
 ) -> dict:
-    """Run every configuration and return a JSON-ready dict of the figures."""
+    """Time every (gallery size, kind) with the naive loop interleaved, then once with K=default_k."""
     config = config or RecognizerConfig()
     out: dict = {"runs": runs, "warmup": warmup, "max_det": config.max_detections, "galleries": []}
-    largest = None
+    last = None
     for size in gallery_sizes:
         for kind in kinds:
             t = time.perf_counter()
             gallery = random_gallery(size, extractor.dim, kind)
             build_s = time.perf_counter() - t
-            rec = Recognizer(detector, extractor, gallery, config)
-            stats = time_pipeline(rec, data, runs=runs, warmup=warmup)
-            stats.update(size=size, kind=kind, build_s=build_s)
+            last = Recognizer(detector, extractor, gallery, config)
+            stats = time_pipeline(last, data, runs=runs, warmup=warmup, naive=True)
+            stats.update(size=size, kind=kind, build_s=round(build_s, 2))
             out["galleries"].append(stats)
-            log(f"gallery {size} {kind}: total p50 {stats['total']['p50']:.1f} ms, ratio {stats['overhead_ratio']:.3f}")
-            largest = rec
-    out["naive"] = time_naive(largest, data, runs=runs, warmup=warmup)
-    out["naive"].update(size=len(largest.gallery), kind=largest.gallery.kind)
-    log(f"naive loop: total p50 {out['naive']['total']['p50']:.1f} ms")
-    rec_k = Recognizer(detector, extractor, largest.gallery, replace(config, max_detections=default_k))
+            log(
+                f"gallery {size} {kind}: total p50 {stats['total']['p50']:.1f} ms,"
+                f" ratio {stats['overhead_ratio']:.3f}, naive p50 {stats['naive']['total']['p50']:.1f} ms"
+            )
+    rec_k = Recognizer(detector, extractor, last.gallery, replace(config, max_detections=default_k))
     out["default_k"] = time_pipeline(rec_k, data, runs=max(3, runs // 4), warmup=1)
-    out["default_k"].update(max_det=default_k, size=len(largest.gallery), kind=largest.gallery.kind)
+    out["default_k"].update(max_det=default_k, size=len(last.gallery), kind=last.gallery.kind)
     log(f"default K={default_k}: total p50 {out['default_k']['total']['p50']:.1f} ms")
     return out
 
 
 def to_markdown(result: dict) -> str:
-    """The figures as Markdown tables (ms)."""
+    """The figures as Markdown tables (p50 / p95, ms)."""
     lines = [
         "| gallery | kind | crops | " + " | ".join(STAGES) + " | overhead ratio |",
         "|---|---|---|" + "---|" * len(STAGES) + "---|",
@@ -166,15 +188,20 @@ def to_markdown(result: dict) -> str:
         lines.append(
             f"| {name} | {g['kind']} | {g['crops']} | " + " | ".join(cells) + f" | {g['overhead_ratio']:.3f} |"
         )
-    batched = next(
-        g for g in result["galleries"] if g["size"] == result["naive"]["size"] and g["kind"] == result["naive"]["kind"]
-    )
-    naive = result["naive"]["total"]
-    where = f"{result['naive']['size']:,} {result['naive']['kind']} gallery"
-    speedup = naive["p50"] / batched["total"]["p50"]
     lines += [
         "",
-        f"Naive loop (one crop per forward and per search), same photo, {where}: total p50 {naive['p50']:.1f} ms"
-        f" / p95 {naive['p95']:.1f} ms, versus batched p50 {batched['total']['p50']:.1f} ms ({speedup:.2f}x).",
+        "Same photo through the naive loop (each crop preprocessed, embedded and searched on its own),"
+        " interleaved run by run with the batched pipeline:",
+        "",
+        "| gallery | kind | crops | batched total | naive total | naive feature forward (sum) | naive search (sum)"
+        " | naive / batched |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    for g in result["galleries"]:
+        nv = g["naive"]
+        lines.append(
+            f"| {g['size']:,} | {g['kind']} | {g['crops']} | {g['total']['p50']:.1f} / {g['total']['p95']:.1f}"
+            f" | {nv['total']['p50']:.1f} / {nv['total']['p95']:.1f} | {nv['feature_forward']['p50']:.1f}"
+            f" | {nv['search']['p50']:.1f} | {g['naive_speedup']:.2f}x |"
+        )
     return "\n".join(lines) + "\n"

@@ -62,6 +62,7 @@ class Recognition:
     image_size: tuple[int, int]  # (width, height)
     timings: dict[str, float]  # milliseconds per stage
     whole_image: bool = False  # nothing detected: the whole photo was matched as one item
+    crops: int = 0  # boxes embedded and searched (before de-duplication)
 
     def to_dict(self) -> dict:
         """JSON-ready dict (floats rounded for the wire)."""
@@ -175,4 +176,11 @@ class Recognizer:
             else:
                 unknown.append(UnknownItem(box=box, score=det_score, candidates=cands))
         ordered = sorted(lines.values(), key=lambda ln: -max(ln.scores))
-        return Recognition(lines=ordered, unknown=unknown, image_size=tuple(image_size), timings={}, whole_image=whole)
+        return Recognition(
+            lines=ordered,
+            unknown=unknown,
+            image_size=tuple(image_size),
+            timings={},
+            whole_image=whole,
+            crops=len(items),
+        )

@@ -9,8 +9,10 @@ instance that shares the weights (cheap).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -63,7 +65,37 @@ def model_version(model_dir: str | os.PathLike) -> str:
         return f"{Path(model_dir).resolve().name}@{_hash_cache[key]}"
 
 
-def _create_predictor(model_dir, threads: int, mkldnn: bool):
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send native writes to fd 1 (oneDNN pass reports, ...) to stderr while a predictor is built,
+    so stdout stays clean for JSON output.  Process-wide for the duration, hence the lock."""
+    with _fd_lock:
+        try:
+            sys.stdout.flush()
+            saved = os.dup(1)
+        except (OSError, ValueError):  # no usable fd 1 (daemonised): nothing to protect
+            yield
+            return
+        try:
+            os.dup2(2, 1)
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+_fd_lock = threading.Lock()
+
+
+def bf16_supported() -> bool:
+    """True when this CPU has native bfloat16 (AVX512-BF16/AMX) for oneDNN."""
+    from paddle.base import core
+
+    return bool(core.supports_bfloat16_fast_performance())
+
+
+def _create_predictor(model_dir, threads: int, mkldnn: bool, bf16: bool = False):
     from paddle import inference as paddle_infer
 
     graph, params, fmt = find_model_files(model_dir)
@@ -74,22 +106,28 @@ def _create_predictor(model_dir, threads: int, mkldnn: bool):
     config.set_cpu_math_library_num_threads(max(1, int(threads)))
     if mkldnn:
         config.enable_mkldnn()
+        if bf16:
+            config.enable_mkldnn_bfloat16()
     if fmt == "legacy":
         # Fails on PIR graphs in paddlepaddle 3.3 ("Not find predictor_id"), fine on legacy ones.
         config.enable_memory_optim()
     try:
-        return paddle_infer.create_predictor(config), fmt
+        with _stdout_to_stderr():
+            return paddle_infer.create_predictor(config), fmt
     except Exception as exc:
         raise ModelError(f"cannot load the Paddle model in {model_dir}: {exc}") from exc
 
 
 class _PaddleModel:
-    def __init__(self, model_dir, *, threads: int = 1, mkldnn: bool = True, _predictor=None, _meta=None):
+    def __init__(
+        self, model_dir, *, threads: int = 1, mkldnn: bool = True, bf16: bool = False, _predictor=None, _meta=None
+    ):
         self.model_dir = Path(model_dir)
         self.threads = threads
         self.mkldnn = mkldnn
+        self.bf16 = bool(bf16 and mkldnn)
         if _predictor is None:
-            self._predictor, self.format = _create_predictor(model_dir, threads, mkldnn)
+            self._predictor, self.format = _create_predictor(model_dir, threads, mkldnn, self.bf16)
             self.version = model_version(model_dir)
         else:
             self._predictor = _predictor
@@ -107,6 +145,7 @@ class _PaddleModel:
             self.model_dir,
             threads=self.threads,
             mkldnn=self.mkldnn,
+            bf16=self.bf16,
             _predictor=self._predictor.clone(),
             _meta=(self.format, self.version),
         )
@@ -177,7 +216,10 @@ class FeatureExtractor(_PaddleModel):
 
     ``FeatureExtractor(model_dir, *, threads, max_batch=32)``; ``embed(crops)`` takes RGB
     uint8 crops (views are fine) and returns float32 [n, dim] L2-normalised rows, in one
-    batched forward pass (chunked only above ``max_batch``).  ``version`` names the model
+    batched forward pass (chunked only above ``max_batch``).  ``bf16=True`` runs oneDNN in
+    bfloat16 on CPUs that have it (features within cosine 0.9997 of float32 on the real
+    model, forward up to twice as fast; not for the detector, whose scores it quantises).
+    ``version`` names the model
     (folder + short sha256 of its weights); ``dim`` is the feature size (512).
     """
 
@@ -197,8 +239,7 @@ class FeatureExtractor(_PaddleModel):
         self.size = size
         self.max_batch = max(1, int(max_batch))
         self._buffer = np.empty((self.max_batch, 3, size, size), dtype=np.float32)
-        if not kw:
-            self.dim = int(self.embed_prepared(np.zeros((1, 3, size, size), np.float32)).shape[1])
+        self.dim = int(self.embed_prepared(np.zeros((1, 3, size, size), np.float32)).shape[1])
 
     def _after_clone(self, source) -> None:
         self.size, self.max_batch, self.dim = source.size, source.max_batch, source.dim

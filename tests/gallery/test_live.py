@@ -41,7 +41,7 @@ def test_uploaded_photo_is_embedded_logged_and_served(engine_settings, make_prod
     assert embedding.dim == 512 and embedding.as_array().shape == (512,)
     assert abs(float(np.linalg.norm(embedding.as_array())) - 1.0) < 1e-4
     assert embedding.model_version.startswith("rec_pir@")
-    assert embedding.crop_box is not None  # the tiny detector's best box was used
+    assert embedding.crop_box is None  # the whole photo, by default
     assert list(GalleryChange.objects.values_list("version", "op", "label")) == [(1, "add", "COLA"), (2, "add", "TEA")]
 
     assert best_label(11)[0] == "COLA"
@@ -154,3 +154,25 @@ def test_vectors_from_another_model_are_not_served(engine_settings, make_product
     with committed():
         services.store_embedding(image.pk, np.ones(512, np.float32) / np.sqrt(512), "other_model@123456")
     assert len(live.current_gallery()) == 0
+
+
+def test_mainbody_crop_embeds_the_detected_box(engine_settings, make_product, committed):
+    engine_settings.GALLERY_MAINBODY_CROP = True
+    cola = make_product("COLA")
+    image = add(cola, 11, committed)
+    embedding = GalleryEmbedding.objects.get(pk=image.pk)
+    # The tiny detector's best box (20, 20, 300, 300 in its 640 frame) on a 280-pixel photo.
+    assert embedding.crop_box == pytest.approx([8.8, 8.8, 131.2, 131.2], abs=0.2)
+    assert np.allclose(embed_photo(photo(11)).vector, embedding.as_array(), atol=1e-5)  # checkout-side too
+    engine_settings.GALLERY_MAINBODY_CROP = False
+    assert not np.allclose(embed_photo(photo(11)).vector, embedding.as_array(), atol=1e-3)  # whole photo differs
+
+
+def test_photos_added_outside_the_gallery_services_are_embedded_too(engine_settings, make_product, committed):
+    from catalog.services import add_product_image
+
+    cola = make_product("COLA")
+    with committed():
+        added = add_product_image(cola, photo(11), "import.png")  # e.g. the catalog importer
+    assert GalleryEmbedding.objects.get(pk=added.image.pk).status == "indexed"
+    assert best_label(11)[0] == "COLA"

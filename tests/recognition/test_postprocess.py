@@ -121,7 +121,7 @@ def test_unknown_never_dropped_even_without_candidates():
 def test_to_dict_shape():
     result = assemble([[0, 0, 100, 100]], [hits(("cola", 0.9))])
     data = result.to_dict()
-    assert set(data) == {"lines", "unknown", "image_size", "timings", "whole_image"}
+    assert set(data) == {"lines", "unknown", "image_size", "timings", "whole_image", "crops"}
     assert data["image_size"] == [640, 480]
     box = data["lines"][0]["boxes"][0]
     assert set(box) == {"box", "score", "det_score", "unsure", "candidates"}

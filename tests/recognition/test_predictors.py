@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from recognition.engine.predictors import Detector, FeatureExtractor, ModelError
+from recognition.engine.predictors import Detector, FeatureExtractor, ModelError, bf16_supported
 from tests.recognition import tiny_models
 from tests.recognition.conftest import pattern, scene
 
@@ -116,3 +116,15 @@ def test_missing_or_incomplete_model_folder(tmp_path, models):
         Detector(broken)
     with pytest.raises(ModelError, match="must declare an 'image' input"):
         Detector(models["rec_legacy"])
+
+
+@pytest.mark.skipif(not bf16_supported(), reason="CPU without native bfloat16")
+def test_bf16_extractor_stays_close_to_float32_and_keeps_stdout_clean(models, capfd):
+    fp32 = FeatureExtractor(models["rec_pir"], threads=1)
+    capfd.readouterr()
+    bf16 = FeatureExtractor(models["rec_pir"], threads=1, bf16=True)
+    assert capfd.readouterr().out == ""  # oneDNN's bf16 pass report went to stderr, not stdout
+    assert bf16.bf16 and bf16.clone().bf16
+    crops = [pattern(seed) for seed in range(4)]
+    cos = (fp32.embed(crops) * bf16.embed(crops)).sum(axis=1)
+    assert (cos > 0.99).all(), cos

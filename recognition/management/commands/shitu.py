@@ -8,6 +8,7 @@ the command exits with status 1 at the end.  See docs/recognition.md.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -40,6 +41,12 @@ class Command(BaseCommand):
             if rec:
                 p.add_argument(
                     "--rec-model", metavar="DIR", help="feature extractor folder (default: settings / cache)"
+                )
+                p.add_argument(
+                    "--bf16",
+                    action=argparse.BooleanOptionalAction,
+                    default=None,
+                    help="bfloat16 feature extractor (default SHITU_REC_BF16)",
                 )
             p.add_argument("--threads", type=int, help="CPU threads per predictor (default SHITU_CPU_THREADS)")
 
@@ -117,9 +124,11 @@ class Command(BaseCommand):
         from recognition.engine.predictors import FeatureExtractor, ModelError
 
         try:
+            bf16 = conf.rec_bf16() if options.get("bf16") is None else options["bf16"]
             return FeatureExtractor(
                 self._model_dir("extractor", options.get("rec_model")),
                 max_batch=conf.inference_options_max_batch(),
+                bf16=bf16,
                 **self._inference(options),
             )
         except ModelError as exc:
@@ -327,6 +336,7 @@ class Command(BaseCommand):
             "python": platform.python_version(),
             "threads": detector.threads,
             "mkldnn": detector.mkldnn,
+            "extractor_bf16": extractor.bf16,
             "command": "python manage.py shitu " + shlex.join(sys.argv[2:]),
             "scene": scene_desc,
             "scene_bytes": len(data),

@@ -1,0 +1,113 @@
+"""The engine stays free of Django; the runtime adapter builds it from settings per process/thread."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recognition import runtime
+from recognition.engine.gallery import GalleryIndex
+from recognition.engine.images import ImageError
+from tests.recognition.conftest import ITEM_A, ITEM_B, encode, pattern, scene
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE = ROOT / "recognition" / "engine"
+
+
+def test_engine_imports_without_django():
+    modules = sorted(p.stem for p in ENGINE.glob("*.py") if p.stem != "__init__")
+    assert {"images", "preprocess", "predictors", "postprocess", "gallery", "pipeline", "model_store", "bench"} <= set(
+        modules
+    )
+    code = (
+        "import sys, importlib\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module('recognition.engine.' + name)\n"
+        "from recognition.engine import Recognizer, GalleryIndex, decode_image\n"
+        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
+        "assert not bad, bad\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+def test_no_django_import_in_engine_sources():
+    for path in ENGINE.glob("*.py"):
+        text = path.read_text()
+        assert "import django" not in text and "from django" not in text, path
+
+
+@pytest.fixture
+def configured(settings, models, tmp_path):
+    settings.SHITU_DET_MODEL_DIR = str(models["det_legacy"])
+    settings.SHITU_REC_MODEL_DIR = str(models["rec_pir"])
+    settings.SHITU_CPU_THREADS = 1
+    settings.SHITU_MATCH_THRESHOLD = 0.9
+    settings.SHITU_INDEX_PATH = tmp_path / "gallery.faiss"
+    runtime.reset()
+    yield settings
+    runtime.reset()
+
+
+def test_runtime_builds_once_and_gives_each_thread_its_own_predictors(configured):
+    eng = runtime.engine()
+    assert runtime.engine() is eng
+    assert len(runtime.gallery()) == 0  # no index file yet: empty, tagged with the extractor version
+    assert runtime.gallery().version == eng.extractor.version
+    ext = eng.extractor
+    runtime.gallery().add([1, 2], ext.embed([pattern(ITEM_A), pattern(ITEM_B)]), ["A", "B"])
+    main = runtime.get_recognizer()
+    assert runtime.get_recognizer() is main
+    others, results = [], []
+
+    def work():
+        rec = runtime.get_recognizer()
+        others.append(rec)
+        results.append(runtime.recognize_bytes(encode(scene())))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(r.detector) for r in [main, *others]}) == 3  # one predictor set per thread
+    assert all(r.gallery is eng.gallery for r in others)  # one shared gallery
+    for result in results:
+        assert {line.label: line.quantity for line in result.lines} == {"A": 2, "B": 1}
+
+
+def test_runtime_loads_the_configured_index_and_applies_limits(configured, tmp_path):
+    gallery = GalleryIndex(512)
+    gallery.add([7], np.eye(1, 512, dtype=np.float32), ["SEVEN"])
+    gallery.save(configured.SHITU_INDEX_PATH)
+    assert runtime.gallery().labels == {7: "SEVEN"}
+    configured.SHITU_MAX_IMAGE_PIXELS = 1000
+    with pytest.raises(ImageError, match="too many pixels"):
+        runtime.recognize_bytes(encode(scene()))
+
+
+def test_model_status_reports_configured_folders(configured, tmp_path):
+    from recognition.conf import model_status
+
+    status = model_status()
+    assert status["detector"]["present"] and status["extractor"]["present"]
+    configured.SHITU_DET_MODEL_DIR = ""
+    configured.SHITU_MODEL_CACHE = tmp_path / "cache"
+    status = model_status()
+    assert status["detector"] == {
+        "path": str(tmp_path / "cache" / "picodet_PPLCNet_x2_5_mainbody_lite_v1.0_infer"),
+        "present": False,
+    }

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("gallery.urls")),
     path("", include("accounts.urls")),
     path("", include("payments.urls")),
+    path("", include("checkout.urls")),
 ]
 
 urlpatterns = [

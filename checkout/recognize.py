@@ -1,0 +1,51 @@
+"""Running the recognition engine on a stored checkout photo (inside the Celery task)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from recognition import conf
+from recognition.engine.images import ImageError, decode_image
+
+from . import services
+from .models import Recognition
+
+logger = logging.getLogger(__name__)
+
+
+def run_recognition(recognition_id: str) -> str:
+    """Recognise a pending photo with this process's models and live gallery; returns the status.
+
+    Idempotent: a redelivered task finds the recognition finished and does nothing.
+    """
+    from gallery.live import get_recognizer  # loads the models and the gallery on first use
+
+    recognition = Recognition.objects.filter(pk=recognition_id).first()
+    if recognition is None or recognition.status != Recognition.Status.PENDING:
+        return recognition.status if recognition else "gone"
+    with recognition.photo.open("rb") as fh:
+        data = fh.read()
+    try:
+        image = decode_image(data, **conf.decode_limits())
+        result = get_recognizer().recognize(image).to_dict()
+    except ImageError as exc:
+        return _fail(recognition, Recognition.Failure.BAD_IMAGE, f"The photo could not be decoded: {exc}")
+    except Exception as exc:  # models missing, gallery broken: the customer can retry later
+        logger.exception("recognition %s failed", recognition_id)
+        return _fail(recognition, Recognition.Failure.ENGINE, f"Recognition is unavailable right now ({exc})"[:300])
+    recognition.lines, recognition.unknown = services.price_result(result)
+    recognition.result = result
+    services.reprice(recognition)
+    recognition.status = Recognition.Status.DONE
+    recognition.completed_at = timezone.now()
+    recognition.save()
+    return recognition.status
+
+
+def _fail(recognition: Recognition, failure: str, message: str) -> str:
+    recognition.status, recognition.failure, recognition.error = Recognition.Status.FAILED, failure, message
+    recognition.completed_at = timezone.now()
+    recognition.save(update_fields=["status", "failure", "error", "completed_at", "updated_at"])
+    return recognition.status

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from smart_container.fields import StrictIntegerField
+
+from .models import Recognition
+
+
+class AlternativeSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    unit_price_fen = serializers.IntegerField()
+    score = serializers.FloatField()
+
+
+class BoxSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Refer to this box when choosing an alternative.")
+    box = serializers.ListField(child=serializers.FloatField(), help_text="x1, y1, x2, y2 in photo pixels.")
+    score = serializers.FloatField(help_text="Match confidence (cosine similarity).")
+    unsure = serializers.BooleanField()
+    alternatives = AlternativeSerializer(many=True)
+
+
+class CartLineSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    unit_price_fen = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    subtotal_fen = serializers.IntegerField()
+    confidence = serializers.FloatField(allow_null=True)
+    unsure = serializers.BooleanField()
+    source = serializers.ChoiceField(["recognized", "added", "chosen"])
+    boxes = BoxSerializer(many=True)
+
+
+class RecognitionSerializer(serializers.ModelSerializer):
+    store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    image_size = serializers.SerializerMethodField()
+    lines = CartLineSerializer(many=True, read_only=True)
+    unknown = BoxSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Recognition
+        fields = [
+            "id",
+            "status",
+            "store",
+            "photo",
+            "image_size",
+            "lines",
+            "unknown",
+            "total_fen",
+            "corrected",
+            "min_confidence",
+            "failure",
+            "error",
+            "order",
+            "created_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+    def get_image_size(self, recognition: Recognition) -> list[int]:
+        return [recognition.width, recognition.height]
+
+
+class RecognizeRequestSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="The basket photo (JPEG, PNG, WebP or BMP).")
+    store = serializers.SlugField(required=False, help_text="Store code; the default store when omitted.")
+
+
+class PendingRecognitionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    poll = serializers.URLField(help_text="GET this until status is done or failed.")
+
+
+class AddItemSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64, required=False)
+    barcode = serializers.RegexField(r"^[0-9]{8,14}$", required=False)
+    quantity = StrictIntegerField(min_value=1, max_value=999, default=1)
+
+    def validate(self, attrs):
+        if bool(attrs.get("sku")) == bool(attrs.get("barcode")):
+            raise serializers.ValidationError({"sku": ["Give either a sku or a barcode."]})
+        return attrs
+
+
+class QuantitySerializer(serializers.Serializer):
+    quantity = StrictIntegerField(min_value=0, max_value=999, help_text="0 removes the line.")
+
+
+class ChooseSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64, help_text="One of the box's alternatives.")

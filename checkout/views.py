@@ -1,0 +1,132 @@
+"""The customer's checkout API: recognise a photo, poll it, correct the cart."""
+
+from __future__ import annotations
+
+import contextlib
+
+import celery.exceptions
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.authentication import IsCustomer, IsCustomerOrStaff, customer_of
+
+from . import services
+from .models import Recognition
+from .serializers import (
+    AddItemSerializer,
+    ChooseSerializer,
+    PendingRecognitionSerializer,
+    QuantitySerializer,
+    RecognitionSerializer,
+    RecognizeRequestSerializer,
+)
+from .tasks import recognize_photo
+
+
+class RecognitionUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "recognition_unavailable"
+
+
+class RecognizeView(APIView):
+    """Upload a basket photo; answers the priced cart, or 202 with a URL to poll if the worker is slow."""
+
+    permission_classes = [IsCustomer]
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "recognize"
+
+    @extend_schema(
+        request={"multipart/form-data": RecognizeRequestSerializer},
+        responses={
+            200: RecognitionSerializer,
+            202: PendingRecognitionSerializer,
+            413: OpenApiResponse(description="Photo too large."),
+            422: OpenApiResponse(description="Photo could not be decoded."),
+            503: OpenApiResponse(description="Recognition unavailable."),
+        },
+    )
+    def post(self, request):
+        form = RecognizeRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["image"]
+        if upload.size > settings.CHECKOUT_MAX_UPLOAD_BYTES:  # refuse before reading it into memory
+            raise services.UploadTooLarge(
+                {"image": [f"The photo is {upload.size} bytes; at most {settings.CHECKOUT_MAX_UPLOAD_BYTES}."]}
+            )
+        recognition = services.create_recognition(
+            customer=customer_of(request),
+            store=services.resolve_store(form.validated_data.get("store")),
+            data=upload.read(),
+        )
+        pending = recognize_photo.apply_async(args=[str(recognition.pk)])
+        with contextlib.suppress(celery.exceptions.TimeoutError):  # slow worker: the client polls
+            pending.get(timeout=settings.CHECKOUT_RECOGNIZE_WAIT_SECONDS, propagate=False)
+        recognition.refresh_from_db()
+        if recognition.status == Recognition.Status.PENDING:
+            poll = request.build_absolute_uri(reverse("recognition-detail", args=[recognition.pk]))
+            return Response(
+                {"id": recognition.pk, "status": recognition.status, "poll": poll},
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": poll},
+            )
+        if recognition.status == Recognition.Status.FAILED:
+            if recognition.failure == Recognition.Failure.BAD_IMAGE:
+                raise exceptions.ValidationError({"image": [recognition.error]}, code="bad_image")
+            raise RecognitionUnavailable(recognition.error)
+        return Response(RecognitionSerializer(recognition, context={"request": request}).data)
+
+
+class RecognitionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A recognition and its cart.  Every correction reprices the whole cart from the catalog."""
+
+    queryset = Recognition.objects.select_related("store")
+    serializer_class = RecognitionSerializer
+
+    def get_permissions(self):
+        return [IsCustomerOrStaff()] if self.action == "retrieve" else [IsCustomer()]
+
+    def get_queryset(self):
+        customer = customer_of(self.request)
+        queryset = super().get_queryset()
+        return queryset.filter(customer=customer) if customer is not None else queryset
+
+    def _answer(self, recognition: Recognition) -> Response:
+        return Response(RecognitionSerializer(recognition, context={"request": self.request}).data)
+
+    @extend_schema(request=AddItemSerializer, responses=RecognitionSerializer)
+    @action(detail=True, methods=["post"], url_path="lines")
+    def add_line(self, request, pk=None):
+        """Add an item the camera missed, by SKU or barcode."""
+        form = AddItemSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._answer(services.add_item(self.get_object(), **form.validated_data))
+
+    @extend_schema(request=QuantitySerializer, responses=RecognitionSerializer)
+    @action(detail=True, methods=["patch"], url_path=r"lines/(?P<sku>[A-Za-z0-9._-]+)")
+    def change_line(self, request, pk=None, sku=None):
+        """Change a line's quantity (0 removes it)."""
+        form = QuantitySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._answer(services.set_quantity(self.get_object(), sku, form.validated_data["quantity"]))
+
+    @extend_schema(request=None, responses=RecognitionSerializer)
+    @change_line.mapping.delete
+    def remove_line(self, request, pk=None, sku=None):
+        """Remove a line."""
+        return self._answer(services.set_quantity(self.get_object(), sku, 0))
+
+    @extend_schema(request=ChooseSerializer, responses=RecognitionSerializer)
+    @action(detail=True, methods=["post"], url_path=r"boxes/(?P<box_id>[0-9]+)/choose")
+    def choose(self, request, pk=None, box_id=None):
+        """Pick one of the alternatives offered for an unsure (or unknown) box."""
+        form = ChooseSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._answer(services.choose_alternative(self.get_object(), int(box_id), form.validated_data["sku"]))

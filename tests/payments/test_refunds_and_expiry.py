@@ -1,0 +1,142 @@
+"""Staff refunds (full, partial, over-refund, idempotent retry, settling) and closing expired orders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from orders.models import Order, Payment, Refund
+from orders.tasks import close_expired_orders
+from payments import services
+from tests.wechat_fixtures import post_notification
+
+pytestmark = pytest.mark.django_db
+REFUND_NOTIFY = "/api/v1/payments/wechat/refund-notify"
+
+
+@pytest.fixture
+def paid(api, store, products, wechat, client) -> Order:
+    response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0002", "quantity": 2}]}, format="json")
+    order = Order.objects.get(pk=response.json()["id"])
+    assert api.post(f"/api/v1/orders/{order.pk}/pay").status_code == 200
+    wechat.complete_payment(order.pk.hex, notify=False)
+    assert post_notification(client, "/api/v1/payments/wechat/notify", wechat.payment_notification(order.pk.hex))
+    order.refresh_from_db()
+    assert order.status == "paid" and order.total_fen == 1600
+    return order
+
+
+def refund(staff_api, order, **data):
+    return staff_api.post(f"/api/v1/orders/{order.pk}/refunds", data, format="json")
+
+
+def test_partial_then_full_refund_settled_by_notifications(staff_api, paid, wechat, client):
+    first = refund(staff_api, paid, amount_fen=600, reason="crushed chips", out_refund_no="R-1")
+    assert first.status_code == 201, first.content
+    assert first.json()["state"] == "pending" and first.json()["refund_id"]
+    paid.refresh_from_db()
+    assert paid.status == "paid" and paid.refunded_fen == 0  # not settled until WeChat says so
+
+    wechat.settle_refund("R-1", notify=False)
+    assert post_notification(client, REFUND_NOTIFY, wechat.refund_notification("R-1")).status_code == 204
+    paid.refresh_from_db()
+    assert paid.status == "partially_refunded" and paid.refunded_fen == 600
+    # a duplicate notification changes nothing
+    assert post_notification(client, REFUND_NOTIFY, wechat.refund_notification("R-1")).status_code == 204
+    paid.refresh_from_db()
+    assert paid.refunded_fen == 600
+
+    rest = refund(staff_api, paid, amount_fen=1000, out_refund_no="R-2")
+    assert rest.status_code == 201
+    wechat.settle_refund("R-2", notify=False)
+    services.sync_refund(Refund.objects.get(out_refund_no="R-2"))  # settle by query, as the task does
+    paid.refresh_from_db()
+    assert paid.status == "refunded" and paid.refunded_fen == 1600
+
+
+def test_over_refund_is_refused(staff_api, paid, wechat):
+    assert refund(staff_api, paid, amount_fen=1000).status_code == 201
+    response = refund(staff_api, paid, amount_fen=601)  # 1000 pending + 601 > 1600
+    assert response.status_code == 400
+    assert "At most 600 fen" in response.json()["error"]["message"]
+    assert Refund.objects.count() == 1
+
+
+@pytest.mark.parametrize("amount", [0, -5, "100", 10.5])
+def test_refund_amount_must_be_positive_integer_fen(staff_api, paid, wechat, amount):
+    assert refund(staff_api, paid, amount_fen=amount).status_code == 400
+    assert not Refund.objects.exists()
+
+
+def test_retry_with_same_out_refund_no_refunds_once(staff_api, paid, wechat):
+    assert refund(staff_api, paid, amount_fen=500, out_refund_no="R-same").status_code == 201
+    assert refund(staff_api, paid, amount_fen=500, out_refund_no="R-same").status_code == 201
+    assert Refund.objects.count() == 1
+    assert wechat.transactions[paid.pk.hex].refunded == 500
+    conflict = refund(staff_api, paid, amount_fen=700, out_refund_no="R-same")
+    assert conflict.status_code == 409
+
+
+def test_unpaid_order_cannot_be_refunded(staff_api, api, store, products, wechat):
+    response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0001", "quantity": 1}]}, format="json")
+    order = Order.objects.get(pk=response.json()["id"])
+    assert refund(staff_api, order, amount_fen=100).status_code == 409
+
+
+def test_refund_notification_with_wrong_amount_is_refused(staff_api, paid, wechat, client):
+    refund(staff_api, paid, amount_fen=600, out_refund_no="R-9")
+    wechat.settle_refund("R-9", notify=False)
+    note = wechat.refund_notification("R-9", amount={"refund": 1600, "total": 1600})
+    response = post_notification(client, REFUND_NOTIFY, note)
+    assert response.status_code == 400
+    paid.refresh_from_db()
+    assert paid.refunded_fen == 0 and Refund.objects.get().state == "pending"
+
+
+def test_expired_orders_are_closed_and_stock_released(api, store, products, wechat):
+    response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0003", "quantity": 4}]}, format="json")
+    unpaid = Order.objects.get(pk=response.json()["id"])
+    prepaid_resp = api.post("/api/v1/orders", {"lines": [{"sku": "SC0003", "quantity": 3}]}, format="json")
+    prepaid = Order.objects.get(pk=prepaid_resp.json()["id"])
+    assert api.post(f"/api/v1/orders/{prepaid.pk}/pay").status_code == 200
+    fresh_resp = api.post("/api/v1/orders", {"lines": [{"sku": "SC0003", "quantity": 1}]}, format="json")
+    products["SC0003"].refresh_from_db()
+    assert products["SC0003"].stock == 2
+    Order.objects.filter(pk__in=[unpaid.pk, prepaid.pk]).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert close_expired_orders() == 2  # the beat task, run in-process
+    unpaid.refresh_from_db()
+    prepaid.refresh_from_db()
+    products["SC0003"].refresh_from_db()
+    assert unpaid.status == prepaid.status == "closed"
+    assert products["SC0003"].stock == 9
+    assert Order.objects.get(pk=fresh_resp.json()["id"]).status == "created"
+    assert prepaid.payments.get().state == "closed"
+    assert wechat.transactions[prepaid.pk.hex].trade_state == "CLOSED"  # closed at WeChat first
+    assert api.post(f"/api/v1/orders/{prepaid.pk}/pay").status_code == 409
+
+
+def test_expiry_finds_a_last_moment_payment_instead_of_closing(api, store, products, wechat):
+    response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0003", "quantity": 1}]}, format="json")
+    order = Order.objects.get(pk=response.json()["id"])
+    api.post(f"/api/v1/orders/{order.pk}/pay")
+    wechat.complete_payment(order.pk.hex, notify=False)  # paid, notification not (yet) delivered
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert services.close_expired_orders() == 0
+    order.refresh_from_db()
+    assert order.status == "paid" and order.payments.get().state == Payment.State.SUCCEEDED
+    products["SC0003"].refresh_from_db()
+    assert products["SC0003"].stock == 9
+
+
+def test_expiry_waits_when_wechat_is_unreachable(api, store, products, wechat, settings):
+    response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0003", "quantity": 1}]}, format="json")
+    order = Order.objects.get(pk=response.json()["id"])
+    api.post(f"/api/v1/orders/{order.pk}/pay")
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    settings.WECHATPAY_BASE_URL = "http://127.0.0.1:9"
+    assert services.close_expired_orders() == 0
+    order.refresh_from_db()
+    assert order.status == "created"  # not closed blind: the customer may have paid

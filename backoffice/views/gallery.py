@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.views.generic import TemplateView
 
-from catalog.models import ProductImage
 from gallery.status import gallery_status
 
 from .base import BackOfficeMixin
@@ -16,7 +15,4 @@ class GalleryStatusView(BackOfficeMixin, TemplateView):
     extra_context = {"nav": "gallery"}
 
     def get_context_data(self, **kwargs):
-        # Photos stored before the gallery app existed (or imported around it) have no
-        # embedding row yet; the re-embed task queues them.  Show them rather than hide them.
-        unqueued = ProductImage.objects.filter(embedding__isnull=True).count()
-        return super().get_context_data(status=gallery_status(), unqueued=unqueued, **kwargs)
+        return super().get_context_data(status=gallery_status(), **kwargs)

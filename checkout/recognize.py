@@ -32,9 +32,9 @@ def run_recognition(recognition_id: str) -> str:
         result = get_recognizer().recognize(image).to_dict()
     except ImageError as exc:
         return _fail(recognition, Recognition.Failure.BAD_IMAGE, f"The photo could not be decoded: {exc}")
-    except Exception as exc:  # models missing, gallery broken: the customer can retry later
+    except Exception:  # models missing, gallery broken: logged for operators, the customer can retry later
         logger.exception("recognition %s failed", recognition_id)
-        return _fail(recognition, Recognition.Failure.ENGINE, f"Recognition is unavailable right now ({exc})"[:300])
+        return _fail(recognition, Recognition.Failure.ENGINE, "Recognition is unavailable right now; try again soon.")
     recognition.lines, recognition.unknown = services.price_result(result)
     recognition.result = result
     services.reprice(recognition)

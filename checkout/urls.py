@@ -1,10 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from smart_container.api import OptionalSlashRouter
 
 from .views import RecognitionViewSet, RecognizeView
 
-router = SimpleRouter()
-router.trailing_slash = "/?"
+router = OptionalSlashRouter()
 router.register("checkout/recognitions", RecognitionViewSet, basename="recognition")
 
 urlpatterns = [path("checkout/recognize", RecognizeView.as_view(), name="checkout-recognize"), *router.urls]

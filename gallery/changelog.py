@@ -67,7 +67,7 @@ def append(entries: Iterable[Entry], *, actor=None, reason: str = "") -> int | N
         state.version += len(rows)
         state.save(update_fields=["version"])
         head = Head(state.version, state.generation)
-        transaction.on_commit(lambda: publish(head))
+        transaction.on_commit(lambda: publish(head), robust=True)
     return head.version
 
 
@@ -81,7 +81,7 @@ def bump_generation() -> Head:
         state.compacted_at = timezone.now()
         state.save(update_fields=["generation", "compacted_at"])
         head = Head(state.version, state.generation)
-        transaction.on_commit(lambda: publish(head))
+        transaction.on_commit(lambda: publish(head), robust=True)
     return head
 
 

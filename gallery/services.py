@@ -13,8 +13,10 @@ import contextlib
 import contextvars
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -124,9 +126,11 @@ def queue_embedding(embedding: GalleryEmbedding) -> None:
     if embedding.status == GalleryEmbedding.Status.FAILED:
         embedding.status = GalleryEmbedding.Status.PENDING
         embedding.failure_reason = ""
-        embedding.save(update_fields=["status", "failure_reason", "updated_at"])
+    embedding.save(update_fields=["status", "failure_reason", "updated_at"])  # updated_at: when queued
     image_id = embedding.pk
-    transaction.on_commit(lambda: embed_image.delay(image_id))
+    # robust: a broker hiccup (or, embedded, a failing in-process task) must not fail the upload that
+    # committed; the photo stays pending and the next re-embedding pass picks it up.
+    transaction.on_commit(lambda: embed_image.delay(image_id), robust=True)
 
 
 def remove_photo(image: ProductImage, *, actor=None, reason: str = "photo deleted") -> None:
@@ -143,6 +147,7 @@ def store_embedding(image_id: int, vector: np.ndarray, model_version: str, crop_
     """
     vector = np.ascontiguousarray(vector, dtype="<f4").reshape(-1)
     with transaction.atomic():
+        # Locks the embedding, photo and product rows, then (in append) the state row: see signals.
         embedding = (
             GalleryEmbedding.objects.select_for_update().select_related("image__product").filter(pk=image_id).first()
         )
@@ -162,8 +167,12 @@ def store_embedding(image_id: int, vector: np.ndarray, model_version: str, crop_
     return True
 
 
-def mark_failed(image_id: int, reason: str) -> None:
-    """Record why a photo could not be embedded; a failed photo is in no index."""
+def mark_failed(image_id: int, reason: str, *, model_version: str = "") -> None:
+    """Record why a photo could not be embedded; a failed photo is in no index.
+
+    ``model_version`` is the extractor that could not embed it (a bad photo): it is tried
+    again only under another model or when uploaded again; "" (no model) means retry.
+    """
     with transaction.atomic():
         embedding = GalleryEmbedding.objects.select_for_update().select_related("image__product").filter(pk=image_id)
         embedding = embedding.first()
@@ -172,6 +181,7 @@ def mark_failed(image_id: int, reason: str) -> None:
         was_servable = embedding.status == GalleryEmbedding.Status.INDEXED and embedding.image.product.is_active
         embedding.status = GalleryEmbedding.Status.FAILED
         embedding.failure_reason = reason[:MAX_REASON]
+        embedding.model_version = model_version
         embedding.vector = None
         embedding.save()
         if was_servable:
@@ -180,22 +190,26 @@ def mark_failed(image_id: int, reason: str) -> None:
             )
 
 
-def requeue_stale(current_model_version: str) -> int:
-    """Queue every photo whose embedding was not made by ``current_model_version``; returns how many.
+def requeue_stale(current_model_version: str, *, older_than: timedelta | None = None) -> int:
+    """Queue the photos that need (re-)embedding; returns how many.
 
-    Stale vectors stay in the indexes of workers still running the old model until the new
-    one replaces them, so a rolling model upgrade never empties the gallery.
+    Those embedded or failed with another model (a model upgrade, or a model that was
+    missing), those pending so long their task was probably lost, and photos that have no
+    embedding row.  Only rows untouched for ``older_than`` (``GALLERY_REQUEUE_AFTER_SECONDS``)
+    are queued, so an hourly pass does not queue twice what a long re-embedding has not
+    reached yet.  Stale vectors keep serving on workers of the old model until replaced.
     """
-    stale = GalleryEmbedding.objects.exclude(model_version=current_model_version).exclude(
-        status=GalleryEmbedding.Status.PENDING
-    )
+    if older_than is None:
+        older_than = timedelta(seconds=getattr(settings, "GALLERY_REQUEUE_AFTER_SECONDS", 3600))
+    untouched = GalleryEmbedding.objects.filter(updated_at__lt=timezone.now() - older_than)
+    stale = untouched.exclude(model_version=current_model_version).exclude(status=GalleryEmbedding.Status.PENDING)
+    lost = untouched.filter(status=GalleryEmbedding.Status.PENDING)
     count = 0
-    for embedding in stale.iterator():
+    for embedding in (stale | lost).iterator():
         with transaction.atomic():
             queue_embedding(embedding)
         count += 1
-    missing = ProductImage.objects.filter(embedding__isnull=True)
-    for image in missing.iterator():
+    for image in ProductImage.objects.filter(embedding__isnull=True).iterator():
         with transaction.atomic():
             queue_embedding(GalleryEmbedding.objects.get_or_create(image=image)[0])
         count += 1

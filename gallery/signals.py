@@ -63,8 +63,10 @@ def image_added(sender, instance: ProductImage, created=False, raw=False, **kwar
 @receiver(pre_delete, sender=ProductImage, dispatch_uid="gallery_image_pre_delete")
 def image_deleting(sender, instance: ProductImage, **kwargs) -> None:
     """A deleted photo (alone, or with its product) leaves every index with the same commit."""
+    # Product row first, then the log's state row: the order every gallery writer takes locks in
+    # (update_product, store_embedding), so a delete racing an embedding cannot deadlock.
+    product = Product.objects.select_for_update().filter(pk=instance.product_id).values("sku", "is_active").first()
     indexed = GalleryEmbedding.objects.filter(pk=instance.pk, status=GalleryEmbedding.Status.INDEXED).exists()
-    product = Product.objects.filter(pk=instance.product_id).values("sku", "is_active").first()
     if indexed and product and product["is_active"]:
         log_changes([Entry(GalleryChange.Op.REMOVE, instance.pk, product["sku"])], "photo deleted")
 

@@ -19,7 +19,7 @@ from recognition.engine.predictors import ModelError
 
 from . import maintenance, services
 from .embedding import embed_photo
-from .live import current_gallery, live_gallery
+from .live import current_gallery, current_model_version, live_gallery
 from .models import GalleryEmbedding
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def embed_image(self, image_id: int) -> dict:
     try:
         embedded = embed_photo(data)
     except ImageError as exc:
-        services.mark_failed(image_id, f"cannot decode the photo: {exc}")
+        services.mark_failed(image_id, f"cannot decode the photo: {exc}", model_version=current_model_version())
         return {"image_id": image_id, "status": "failed"}
     except ModelError as exc:
         in_process = self.request.called_directly or self.request.is_eager  # embedded mode: no later retry

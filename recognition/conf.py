@@ -101,3 +101,7 @@ def warmup_enabled() -> bool:
 
 def rec_bf16() -> bool:
     return bool(_setting("SHITU_REC_BF16", False))
+
+
+def decode_max_side() -> int | None:
+    return _setting("SHITU_DECODE_MAX_SIDE", 0) or None

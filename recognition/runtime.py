@@ -19,7 +19,7 @@ import numpy as np
 
 from recognition import conf
 from recognition.engine.gallery import GalleryIndex
-from recognition.engine.images import decode_image
+from recognition.engine.images import decode_image_scaled
 from recognition.engine.pipeline import Recognition, Recognizer
 from recognition.engine.predictors import Detector, FeatureExtractor, ModelError
 
@@ -103,9 +103,13 @@ def warm_up(recognizer: Recognizer) -> None:
 
 
 def recognize_bytes(data: bytes) -> Recognition:
-    """Decode an uploaded photo with the configured limits and recognise it (raises ImageError)."""
-    image = decode_image(data, **conf.decode_limits())
-    return get_recognizer().recognize(image)
+    """Decode an uploaded photo with the configured limits and recognise it (raises ImageError).
+
+    Boxes and ``image_size`` are in the original photo's pixels (EXIF orientation applied),
+    also when ``SHITU_DECODE_MAX_SIDE`` lets a large JPEG decode at reduced scale.
+    """
+    image, (sx, sy) = decode_image_scaled(data, **conf.decode_limits(), max_side=conf.decode_max_side())
+    return get_recognizer().recognize(image).rescaled(sx, sy)
 
 
 def reset() -> None:

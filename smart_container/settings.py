@@ -223,6 +223,7 @@ SHITU_WARMUP = env.bool("SHITU_WARMUP", default=True)  # one throw-away pass per
 SHITU_MAX_IMAGE_BYTES = env.int("SHITU_MAX_IMAGE_BYTES", default=20 * 1024 * 1024)
 SHITU_MAX_IMAGE_PIXELS = env.int("SHITU_MAX_IMAGE_PIXELS", default=40_000_000)
 SHITU_MIN_IMAGE_SIDE = env.int("SHITU_MIN_IMAGE_SIDE", default=16)
+SHITU_DECODE_MAX_SIDE = env.int("SHITU_DECODE_MAX_SIDE", default=0)  # >0: decode big JPEGs at 1/2..1/8 scale
 # Checkout post-processing thresholds.
 SHITU_DET_SCORE_THRESHOLD = env.float("SHITU_DET_SCORE_THRESHOLD", default=0.5)
 SHITU_MAX_DETECTIONS = env.int("SHITU_MAX_DETECTIONS", default=30)
@@ -272,6 +273,7 @@ GALLERY_DB_CHECK_SECONDS = env.float("GALLERY_DB_CHECK_SECONDS", default=5.0)  #
 GALLERY_HEARTBEAT_SECONDS = env.float("GALLERY_HEARTBEAT_SECONDS", default=10.0)
 GALLERY_WORKER_ALIVE_SECONDS = env.int("GALLERY_WORKER_ALIVE_SECONDS", default=60)
 GALLERY_MAX_INCREMENTAL = env.int("GALLERY_MAX_INCREMENTAL", default=20_000)  # more pending changes: full reload
+GALLERY_REQUEUE_AFTER_SECONDS = env.int("GALLERY_REQUEUE_AFTER_SECONDS", default=3600)  # re-embed pass: skip fresh rows
 GALLERY_MAINBODY_CROP = env.bool("GALLERY_MAINBODY_CROP", default=False)  # embed the detector's best box
 GALLERY_CROP_MIN_SCORE = env.float("GALLERY_CROP_MIN_SCORE", default=0.5)
 GALLERY_REPAIR_ON_MISMATCH = env.bool("GALLERY_REPAIR_ON_MISMATCH", default=True)
@@ -306,7 +308,8 @@ CHECKOUT_RECOGNIZE_WAIT_SECONDS = env.float("CHECKOUT_RECOGNIZE_WAIT_SECONDS", d
 CHECKOUT_MAX_UPLOAD_BYTES = env.int("CHECKOUT_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
 CHECKOUT_MAX_UPLOAD_PIXELS = env.int("CHECKOUT_MAX_UPLOAD_PIXELS", default=24_000_000)
 CHECKOUT_DEFAULT_STORE = env("CHECKOUT_DEFAULT_STORE", default="demo")
-CHECKOUT_UNSURE_SCORE = env.float("CHECKOUT_UNSURE_SCORE", default=0.6)
+# Development only: the web checkout page offers to complete payments at this fake WeChat Pay.
+CHECKOUT_FAKE_PAY_URL = env("CHECKOUT_FAKE_PAY_URL", default="")
 
 # --- Back office and sales reports (docs/backoffice.md).
 REPORTS_TIME_ZONE = env("REPORTS_TIME_ZONE", default=TIME_ZONE)  # the stores' local day and hour

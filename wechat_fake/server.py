@@ -445,6 +445,8 @@ def _handler_for(fake: FakeWeChat) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             headers = fake.signed_headers(text) if signed else {}
             headers["Content-Type"] = "application/json; charset=utf-8"
+            if self.path.startswith("/_fake/"):  # the development checkout page calls these from the browser
+                headers["Access-Control-Allow-Origin"] = "*"
             headers["Content-Length"] = str(len(text.encode()))
             for name, value in headers.items():
                 self.send_header(name, value)

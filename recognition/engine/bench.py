@@ -138,6 +138,29 @@ def time_pipeline(recognizer: Recognizer, data: bytes, *, runs: int, warmup: int
     return stats
 
 
+def time_phone_decode(photos: list[np.ndarray], *, runs: int, max_side: int = 1600) -> dict:
+    """Decode of a 4032x3024 phone-size JPEG scene: full size vs ``decode_image_scaled(max_side=...)``."""
+    from .images import decode_image_scaled
+
+    data = encode_jpeg(compose_scene(photos, size=(4032, 3024)))
+    full, scaled = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        decode_image(data, **DEFAULT_LIMITS)
+        t1 = time.perf_counter()
+        image, _ = decode_image_scaled(data, **DEFAULT_LIMITS, max_side=max_side)
+        t2 = time.perf_counter()
+        full.append((t1 - t0) * 1e3)
+        scaled.append((t2 - t1) * 1e3)
+    return {
+        "bytes": len(data),
+        "max_side": max_side,
+        "scaled_shape": list(image.shape[:2]),
+        "full": _pct(full),
+        "scaled": _pct(scaled),
+    }
+
+
 def run_bench(
     detector,
     extractor,
@@ -204,4 +227,13 @@ def to_markdown(result: dict) -> str:
             f" | {nv['total']['p50']:.1f} / {nv['total']['p95']:.1f} | {nv['feature_forward']['p50']:.1f}"
             f" | {nv['search']['p50']:.1f} | {g['naive_speedup']:.2f}x |"
         )
+    if "phone_decode" in result:
+        d = result["phone_decode"]
+        lines += [
+            "",
+            f"Decode of a 4032x3024 JPEG ({d['bytes']:,} bytes): full size p50 {d['full']['p50']:.1f} ms /"
+            f" p95 {d['full']['p95']:.1f} ms; with `SHITU_DECODE_MAX_SIDE={d['max_side']}` (decoded at"
+            f" {d['scaled_shape'][1]}x{d['scaled_shape'][0]}) p50 {d['scaled']['p50']:.1f} ms"
+            f" / p95 {d['scaled']['p95']:.1f} ms.",
+        ]
     return "\n".join(lines) + "\n"

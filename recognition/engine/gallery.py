@@ -138,6 +138,7 @@ class GalleryIndex:
         if train is not None and len(train):
             index.train(np.ascontiguousarray(train, dtype=np.float32))
         index.nprobe = min(self.nprobe, nlist)
+        index.make_direct_map()  # kept up to date by add(): rebuild() can read vectors back
         return index
 
     def _check_vectors(self, vectors) -> np.ndarray:
@@ -160,10 +161,14 @@ class GalleryIndex:
             raise GalleryError("add: duplicate ids in one call")
         if not len(ids_arr):
             return
-        with self._lock.write():
-            self._add_locked(ids_arr, vecs, labels)
-            if self._journal is not None:
-                self._journal.append(("add", ids_arr, vecs, labels))
+        # Chunks keep each write-lock hold short (an HNSW insertion is not free).
+        chunk = 128 if self.kind == "hnsw" else 4096
+        for start in range(0, len(ids_arr), chunk):
+            part = (ids_arr[start : start + chunk], vecs[start : start + chunk], labels[start : start + chunk])
+            with self._lock.write():
+                self._add_locked(*part)
+                if self._journal is not None:
+                    self._journal.append(("add", *part))
 
     def _add_locked(self, ids_arr, vecs, labels) -> None:
         if self._index is None:
@@ -211,7 +216,9 @@ class GalleryIndex:
             labels = [self._pos_labels[pos] for pos in positions.tolist()]
             index = self._index
         try:
-            vecs = self._reconstruct(index, positions)
+            # Read lock: writers may not grow the storage while we copy it; searches go on.
+            with self._lock.read():
+                vecs = self._reconstruct(index, positions)
             fresh = GalleryIndex(
                 self.dim,
                 self.kind,
@@ -238,14 +245,11 @@ class GalleryIndex:
             self._where, self._masked, self._selector = fresh._where, fresh._masked, None
 
     def _reconstruct(self, index, positions: np.ndarray) -> np.ndarray:
+        """The stored vectors at ``positions`` (one bulk copy; IVF keeps a direct map for this)."""
         if index is None or not len(positions):
             return np.zeros((0, self.dim), np.float32)
-        if self.kind == "ivf":
-            index.make_direct_map()
-        out = np.empty((len(positions), self.dim), np.float32)
-        for i, pos in enumerate(positions.tolist()):
-            out[i] = index.reconstruct(pos)
-        return out
+        upto = int(positions.max()) + 1
+        return np.ascontiguousarray(index.reconstruct_n(0, upto)[positions], dtype=np.float32)
 
     # ---- queries --------------------------------------------------------------------
     def __len__(self) -> int:
@@ -373,6 +377,8 @@ class GalleryIndex:
             raise GalleryError(f"{path}: duplicate live ids in the manifest")
         if meta["kind"] == "hnsw":
             index.hnsw.efSearch = gallery.ef_search
+        if meta["kind"] == "ivf" and index.ntotal:
+            index.make_direct_map()
         return gallery
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -63,6 +63,20 @@ class Recognition:
     timings: dict[str, float]  # milliseconds per stage
     whole_image: bool = False  # nothing detected: the whole photo was matched as one item
     crops: int = 0  # boxes embedded and searched (before de-duplication)
+
+    def rescaled(self, sx: float, sy: float) -> Recognition:
+        """The same result with boxes and image size multiplied by (sx, sy): back to original-photo
+        pixels after ``decode_image_scaled`` decoded at reduced scale."""
+        if (sx, sy) == (1.0, 1.0):
+            return self
+
+        def box(b):
+            return (b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy)
+
+        lines = [replace(line, boxes=[replace(m, box=box(m.box)) for m in line.boxes]) for line in self.lines]
+        unknown = [replace(u, box=box(u.box)) for u in self.unknown]
+        size = (round(self.image_size[0] * sx), round(self.image_size[1] * sy))
+        return replace(self, lines=lines, unknown=unknown, image_size=size)
 
     def to_dict(self) -> dict:
         """JSON-ready dict (floats rounded for the wire)."""

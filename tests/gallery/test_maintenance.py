@@ -64,6 +64,9 @@ def test_reembed_stale_replaces_vectors_of_another_model(engine_settings, make_p
     assert len(live.current_gallery()) == 0  # this process runs the new model
 
     with committed():
+        assert maintenance.reembed_stale()["queued"] == 0  # just touched: maybe already queued
+    engine_settings.GALLERY_REQUEUE_AFTER_SECONDS = 0
+    with committed():
         result = maintenance.reembed_stale()
     assert result == {"model_version": current.model_version, "queued": 1}
     again = GalleryEmbedding.objects.get(pk=image.pk)
@@ -136,3 +139,30 @@ def test_add_crop_of_a_checkout_photo(engine_settings, make_product, committed):
     with pytest.raises(ValidationError) as caught:
         services.add_crop(cola, encode(scene()), [10, 10, 15, 400])
     assert "box" in caught.value.detail
+
+
+def test_lost_pending_task_and_bad_photo(engine_settings, make_product, committed):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cola = make_product("COLA")
+    (added,) = services.add_photos(cola, [services.Upload(photo(11), "a.png")])  # never committed: task lost
+    assert GalleryEmbedding.objects.get(pk=added.image.pk).status == "pending"
+    GalleryEmbedding.objects.filter(pk=added.image.pk).update(updated_at=timezone.now() - timedelta(hours=2))
+    with committed():
+        assert maintenance.reembed_stale()["queued"] == 1
+    assert GalleryEmbedding.objects.get(pk=added.image.pk).status == "indexed"
+
+    engine_settings.GALLERY_REQUEUE_AFTER_SECONDS = 0
+    image = upload(cola, 12, committed)
+    with committed():
+        from gallery.tasks import embed_image
+
+        image.image.storage.delete(image.image.name)
+        image.image.storage.save(image.image.name, __import__("io").BytesIO(b"\x89PNG\r\n\x1a\n broken"))
+        embed_image.delay(image.pk)
+    bad = GalleryEmbedding.objects.get(pk=image.pk)
+    assert bad.status == "failed" and bad.failure_reason.startswith("cannot decode the photo")
+    with committed():
+        assert maintenance.reembed_stale()["queued"] == 0  # a bad photo is not retried under the same model

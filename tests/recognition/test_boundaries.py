@@ -111,3 +111,16 @@ def test_model_status_reports_configured_folders(configured, tmp_path):
         "path": str(tmp_path / "cache" / "picodet_PPLCNet_x2_5_mainbody_lite_v1.0_infer"),
         "present": False,
     }
+
+
+def test_recognize_bytes_reports_original_pixels_when_decoding_at_reduced_scale(configured):
+    photo = np.kron(scene(), np.ones((2, 2, 1), np.uint8))  # 1280x1280, items where the boxes land x2
+    configured.SHITU_DECODE_MAX_SIDE = 640
+    configured.SHITU_MATCH_THRESHOLD = 0.8  # JPEG at quality 95
+    runtime.reset()
+    runtime.gallery().add([1, 2], runtime.engine().extractor.embed([pattern(ITEM_A), pattern(ITEM_B)]), ["A", "B"])
+    result = runtime.recognize_bytes(encode(photo, "JPEG", quality=95))
+    assert result.image_size == (1280, 1280)
+    lines = {line.label: line for line in result.lines}
+    assert lines["A"].quantity == 2 and lines["B"].quantity == 1
+    assert sorted(b.box for b in lines["A"].boxes) == [(40, 40, 600, 600), (680, 680, 1240, 1240)]

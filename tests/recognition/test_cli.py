@@ -205,6 +205,7 @@ def test_bench_runs_on_tiny_models(models, image_files, tmp_path):
     assert figures["default_k"]["crops"] == 5
     assert figures["machine"]["nproc"] == os.cpu_count()
     assert "overhead ratio" in out.getvalue() and "naive loop" in out.getvalue()
+    assert figures["phone_decode"]["scaled_shape"] == [1512, 2016]
 
 
 def test_process_survives_bad_input_in_a_subprocess(models, image_files, tmp_path):

@@ -163,16 +163,21 @@ def test_searches_continue_while_adding_removing_and_rebuilding(kind):
     assert hits[0][:2] == (10_000, "X10000")
 
 
-def test_rebuild_keeps_changes_made_during_it(monkeypatch):
-    g, vectors = filled("flat", n=50)
-    original = g._reconstruct
-
-    def slow_reconstruct(index, positions):
-        out = original(index, positions)
-        g.add([777], vectors[:1], ["during"])  # lands while the rebuild works outside the lock
-        g.remove([101])
-        return out
-
-    monkeypatch.setattr(g, "_reconstruct", slow_reconstruct)
-    g.rebuild()
-    assert g.labels[777] == "during" and 101 not in g.labels and len(g) == 50
+def test_rebuild_keeps_changes_made_during_it():
+    g = GalleryIndex(DIM, "hnsw")
+    vectors = unit(6000, 4)
+    g.add(np.arange(6000), vectors, [f"L{i}" for i in range(6000)])
+    g.remove(range(0, 6000, 2))
+    worker = threading.Thread(target=g.rebuild)
+    worker.start()
+    while g._journal is None and worker.is_alive():  # wait until the rebuild is under way
+        pass
+    during = g._journal is not None
+    g.add([777_777], vectors[1:2], ["during"])  # lands while the new graph is being built
+    g.remove([1, 3])
+    worker.join()
+    assert during, "the rebuild finished before the changes; make the gallery bigger"
+    assert g.masked == 2  # the removals made during the rebuild are still masked in the new index
+    assert g.labels[777_777] == "during" and 1 not in g.labels and 5 in g.labels
+    assert len(g) == 3000 - 2 + 1
+    assert g.search(vectors[1:2], 1)[0][0][:2] == (777_777, "during")

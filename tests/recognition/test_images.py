@@ -118,3 +118,28 @@ def test_too_many_bytes():
 
 def test_image_error_is_a_value_error():
     assert issubclass(ImageError, ValueError)
+
+
+def test_large_jpeg_decoded_at_reduced_scale_with_its_factors():
+    from recognition.engine.images import decode_image_scaled
+
+    big = encode(pattern(7, size=1600), "JPEG", quality=95)
+    image, scale = decode_image_scaled(big, **LIMITS, max_side=700)
+    assert image.shape == (800, 800, 3) and scale == (2.0, 2.0)  # 1/4 would be 400 < 700
+    image, scale = decode_image_scaled(big, **LIMITS, max_side=None)
+    assert image.shape == (1600, 1600, 3) and scale == (1.0, 1.0)
+    png = encode(pattern(7, size=1600))
+    assert decode_image_scaled(png, **LIMITS, max_side=700)[1] == (1.0, 1.0)  # only JPEG has DCT scaling
+
+
+def test_reduced_scale_follows_exif_rotation():
+    from recognition.engine.images import decode_image_scaled
+
+    stored = np.zeros((1000, 2400, 3), np.uint8)  # 2400 wide, 1000 high
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    Image.fromarray(stored).save(buf, format="JPEG", exif=exif.tobytes())
+    image, (sx, sy) = decode_image_scaled(buf.getvalue(), **LIMITS, max_side=1000)
+    assert image.shape == (1200, 500, 3)  # displayed 1000 wide x 2400 high, decoded at 1/2
+    assert (image.shape[1] * sx, image.shape[0] * sy) == (1000, 2400)

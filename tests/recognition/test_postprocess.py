@@ -126,3 +126,13 @@ def test_to_dict_shape():
     box = data["lines"][0]["boxes"][0]
     assert set(box) == {"box", "score", "det_score", "unsure", "candidates"}
     assert box["candidates"][0] == {"label": "cola", "score": 0.9, "id": 0}
+
+
+def test_rescaled_maps_boxes_back_to_the_original_photo():
+    result = assemble([[0, 0, 100, 100], [10, 10, 50, 60]], [hits(("cola", 0.9)), hits(("x", 0.1))])
+    big = result.rescaled(2.0, 4.0)
+    assert big.image_size == (1280, 1920)
+    assert big.lines[0].boxes[0].box == (0, 0, 200, 400)
+    assert big.unknown[0].box == (20, 40, 100, 240)
+    assert result.lines[0].boxes[0].box == (0, 0, 100, 100)  # the original is untouched
+    assert result.rescaled(1.0, 1.0) is result

@@ -308,8 +308,8 @@ class Command(BaseCommand):
 
         if options.get("image"):
             data = Path(options["image"]).read_bytes()
-            decode_image(data, max_pixels=100_000_000, max_bytes=1 << 30)
             scene_desc = f"photo {options['image']}"
+            photos = [decode_image(data, max_pixels=100_000_000, max_bytes=1 << 30)]
         else:
             entries = self._read_catalog(options["catalog"])[: options["items"]]
             photos = [read_image(path) for _, path, _ in entries]
@@ -330,6 +330,7 @@ class Command(BaseCommand):
             default_k=options.get("default_k") or conf.recognizer_config().max_detections,
             log=self.stderr.write,
         )
+        result["phone_decode"] = bench.time_phone_decode(photos, runs=max(3, options["runs"] // 2))
         result["machine"] = {
             "nproc": os.cpu_count(),
             "cpu": _cpu_model(),

@@ -17,8 +17,7 @@ from ..exports import csv_lines
 from ..forms import OrderFilterForm, RefundForm
 from ..queries import orders_matching
 from ..templatetags.backoffice import fen_to_yuan
-from .base import BackOfficeMixin
-from .products import _drf_messages
+from .base import BackOfficeMixin, drf_messages
 
 
 def _filtered(request) -> tuple[OrderFilterForm, object]:
@@ -89,7 +88,7 @@ class OrderRefundView(BackOfficeMixin, View):
                     out_refund_no=request.POST.get("out_refund_no") or None,
                 )
             except APIException as exc:
-                form.add_error(None, "; ".join(_drf_messages(exc.detail)))
+                form.add_error(None, "; ".join(drf_messages(exc.detail)))
             else:
                 shown = {Refund.State.SUCCEEDED: "succeeded", Refund.State.PENDING: "is being processed"}
                 messages.success(

@@ -16,7 +16,7 @@ from gallery import services as gallery_services
 from gallery.models import GalleryEmbedding
 
 from ..forms import PhotoUploadForm, ProductCreateForm, ProductEditForm, ProductSearchForm
-from .base import BackOfficeMixin
+from .base import BackOfficeMixin, drf_messages
 
 SOURCE = "backoffice"
 
@@ -165,7 +165,7 @@ def add_photo(request, product: Product, upload) -> None:
             product, [gallery_services.Upload(upload.read(), upload.name)], actor=request.user
         )[0]
     except DRFValidationError as exc:
-        messages.error(request, "Photo not added: " + "; ".join(_drf_messages(exc.detail)))
+        messages.error(request, "Photo not added: " + "; ".join(drf_messages(exc.detail)))
         return
     if added.created:
         messages.success(request, "Photo added; it is being indexed for recognition.")
@@ -176,14 +176,6 @@ def add_photo(request, product: Product, upload) -> None:
 def remove_photo(request, image) -> None:
     gallery_services.remove_photo(image, actor=request.user, reason="deleted in the back office")
     messages.success(request, "Photo removed from the gallery.")
-
-
-def _drf_messages(detail) -> list[str]:
-    if isinstance(detail, dict):
-        return [m for value in detail.values() for m in _drf_messages(value)]
-    if isinstance(detail, list):
-        return [m for value in detail for m in _drf_messages(value)]
-    return [str(detail)]
 
 
 def photo_rows(product: Product) -> list[tuple]:

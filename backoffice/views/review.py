@@ -13,8 +13,7 @@ from catalog.models import Product
 from checkout.models import Recognition
 
 from .. import review
-from .base import BackOfficeMixin
-from .products import _drf_messages
+from .base import BackOfficeMixin, drf_messages
 
 
 class AddCropForm(forms.Form):
@@ -76,7 +75,7 @@ class ReviewAddCropView(BackOfficeMixin, View):
         try:
             created = review.add_box_to_gallery(recognition, form.cleaned_data["box"], product, actor=request.user)
         except DRFValidationError as exc:
-            messages.error(request, "Crop not added: " + "; ".join(_drf_messages(exc.detail)))
+            messages.error(request, "Crop not added: " + "; ".join(drf_messages(exc.detail)))
         else:
             if created:
                 messages.success(request, f"Box {form.cleaned_data['box'] + 1} added to {product.sku}'s gallery.")

@@ -157,45 +157,53 @@ class LiveGallery:
         interval = _setting("GALLERY_SYNC_INTERVAL_MS", 200) / 1000
         if not force and now - self._last_cache_check < interval:
             return False
-        with self._sync_lock:
+        if not self._sync_lock.acquire(blocking=force):
+            return False  # another thread is syncing: search what is there rather than wait
+        try:
             self._last_cache_check = now
             from_db = force or now - self._last_db_check >= _setting("GALLERY_DB_CHECK_SECONDS", 5)
             if from_db:
                 self._last_db_check = now
             head = changelog.read_head(from_db=from_db)
-            changed = False
+            changed = reloaded = False
             if head.generation != self.generation:
                 self.reload()
-                changed = True
+                changed = reloaded = True
             elif head.version > self.version:
                 changed = self.apply_changes() > 0
-            self.report(force=changed)
+            self.report(force=changed, checksum=reloaded)
             return changed
+        finally:
+            self._sync_lock.release()
 
     # ---- reporting ----------------------------------------------------------------------
     def checksum(self) -> str:
         return membership_checksum(self.index.labels.items())
 
-    def report(self, *, force: bool = False) -> None:
-        """Heartbeat: what this process serves, for the status page and the consistency check."""
+    def report(self, *, force: bool = False, checksum: bool = False) -> None:
+        """Heartbeat: what this process serves, for the status page and the consistency check.
+
+        The version is written at once on a change; the checksum (tens of ms at 100k photos)
+        at most once per heartbeat period, with the version it describes.
+        """
         now = time.monotonic()
         state = (self.version, self.generation)
         due = now - self._last_report >= _setting("GALLERY_HEARTBEAT_SECONDS", 10)
         if not force and state == self._reported and not due:
             return
-        GalleryWorker.objects.update_or_create(
-            name=self.name,
-            defaults={
-                "version": self.version,
-                "generation": self.generation,
-                "model_version": self.model_version,
-                "entries": len(self.index),
-                "checksum": self.checksum(),
-                "started_at": self.started_at,
-                "heartbeat_at": timezone.now(),
-            },
-        )
-        self._reported, self._last_report = state, now
+        fields = {
+            "version": self.version,
+            "generation": self.generation,
+            "model_version": self.model_version,
+            "entries": len(self.index),
+            "started_at": self.started_at,
+            "heartbeat_at": timezone.now(),
+        }
+        if checksum or due or self._reported is None:
+            fields.update(checksum=self.checksum(), checksum_version=self.version)
+            self._last_report = now
+        GalleryWorker.objects.update_or_create(name=self.name, defaults=fields)
+        self._reported = state
 
     # ---- background sync ------------------------------------------------------------------
     def start(self) -> None:

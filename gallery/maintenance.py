@@ -51,9 +51,16 @@ def check_consistency() -> dict:
     report = {"checked_at": timezone.now().isoformat(), "version": head.version, "generation": head.generation}
     verdicts = []
     for worker in workers:
-        at_head = (worker.version, worker.generation) == (head.version, head.generation)
+        at_head = (worker.version, worker.checksum_version, worker.generation) == (
+            head.version,
+            head.version,
+            head.generation,
+        )
         if not at_head:
-            verdict, consistent = f"behind (serves v{worker.version} gen {worker.generation})", None
+            verdict = (
+                f"behind: serves v{worker.version} gen {worker.generation}, checksum of v{worker.checksum_version}"
+            )
+            consistent = None
         else:
             count, checksum = expected[worker.model_version]
             consistent = (worker.entries, worker.checksum) == (count, checksum)

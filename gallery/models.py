@@ -95,6 +95,7 @@ class GalleryWorker(models.Model):
     model_version = models.CharField(max_length=128, blank=True)
     entries = models.PositiveIntegerField(default=0)
     checksum = models.CharField(max_length=64, blank=True)
+    checksum_version = models.BigIntegerField(default=0, help_text="The version the checksum was computed at.")
     consistent = models.BooleanField(null=True, help_text="Verdict of the last consistency check, if any.")
     started_at = models.DateTimeField()
     heartbeat_at = models.DateTimeField(db_index=True)

@@ -176,3 +176,24 @@ def test_photos_added_outside_the_gallery_services_are_embedded_too(engine_setti
         added = add_product_image(cola, photo(11), "import.png")  # e.g. the catalog importer
     assert GalleryEmbedding.objects.get(pk=added.image.pk).status == "indexed"
     assert best_label(11)[0] == "COLA"
+
+
+def test_search_does_not_wait_for_a_sync_in_progress(engine_settings, make_product, committed):
+    import threading
+
+    cola = make_product("COLA")
+    add(cola, 11, committed)
+    assert len(live.current_gallery()) == 1
+    add(cola, 12, committed)
+    gallery = live.live_gallery()
+    gallery._sync_lock.acquire()  # another thread is in the middle of a sync
+    try:
+        served = {}
+        searcher = threading.Thread(target=lambda: served.update(index=live.current_gallery()))
+        searcher.start()
+        searcher.join(timeout=30)
+        assert not searcher.is_alive(), "current_gallery() waited for the sync"
+        assert len(served["index"]) == 1  # the index as it was
+    finally:
+        gallery._sync_lock.release()
+    assert len(live.current_gallery()) == 2  # and the next call catches up

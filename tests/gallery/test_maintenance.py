@@ -105,7 +105,7 @@ def test_consistency_check_flags_and_repairs_a_wrong_index(engine_settings, make
     assert report["workers"][0]["consistent"] is True
 
     gallery.index.remove([image.pk])  # an index that drifted from the database
-    gallery.report(force=True)
+    gallery.report(force=True, checksum=True)
     with committed():
         report = maintenance.check_consistency()
     assert report["mismatches"] == 1
@@ -166,3 +166,16 @@ def test_lost_pending_task_and_bad_photo(engine_settings, make_product, committe
     assert bad.status == "failed" and bad.failure_reason.startswith("cannot decode the photo")
     with committed():
         assert maintenance.reembed_stale()["queued"] == 0  # a bad photo is not retried under the same model
+
+
+def test_checksum_of_an_older_version_is_not_judged(engine_settings, make_product, committed):
+    cola = make_product("COLA")
+    upload(cola, 11, committed)
+    live.current_gallery()
+    engine_settings.GALLERY_HEARTBEAT_SECONDS = 3600  # the next checksum is not due yet
+    upload(cola, 12, committed)
+    live.current_gallery()  # serves v2 at once, its checksum still describes v1
+    worker = GalleryWorker.objects.get(name=live.live_gallery().name)
+    assert (worker.version, worker.checksum_version, worker.entries) == (2, 1, 2)
+    report = maintenance.check_consistency()
+    assert report["mismatches"] == 0 and report["workers"][0]["consistent"] is None

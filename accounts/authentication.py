@@ -48,8 +48,11 @@ class CustomerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("The customer of this token no longer exists.")
         return CustomerUser(customer), claims
 
-    def authenticate_header(self, request) -> str:
-        return self.keyword
+    def authenticate_header(self, request) -> str | None:
+        """401 + WWW-Authenticate for a bad or expired Bearer token (the client should refresh);
+        requests without one keep the staff API's answers (403 for anonymous)."""
+        header = authentication.get_authorization_header(request).split()
+        return self.keyword if header and header[0].lower() == self.keyword.lower().encode() else None
 
 
 class IsCustomer(permissions.BasePermission):

@@ -1,4 +1,7 @@
-"""Order endpoints.  Staff see every order; a customer sees, creates and pays only their own."""
+"""Order endpoints.  Staff see every order; a customer sees, creates and pays only their own.
+
+The rules live in checkout.services (ordering a cart) and payments.services (paying, refunding).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.authentication import IsCustomer, IsCustomerOrStaff, customer_of
+from checkout.services import place_order
+from payments.services import request_refund, start_payment, sync_payment
 
 from .models import Order
 from .serializers import (
@@ -52,8 +57,6 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=OrderCreateSerializer, responses={201: CustomerOrderSerializer})
     def create(self, request, *args, **kwargs):
         """Order the cart: the server prices every line and reserves the stock."""
-        from checkout.services import place_order  # checkout builds on orders
-
         serializer = OrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = place_order(customer=customer_of(request), **serializer.validated_data)
@@ -64,16 +67,12 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
         """WeChat Pay (JSAPI) parameters for wx.requestPayment; the order is paid when WeChat says so."""
-        from payments.services import start_payment
-
         return Response(start_payment(self.get_object()))
 
     @extend_schema(request=None, responses=CustomerOrderSerializer)
     @action(detail=True, methods=["post"], url_path="check-payment")
     def check_payment(self, request, pk=None):
         """The client believes it paid: ask WeChat Pay (never trust the client) and answer the order."""
-        from payments.services import sync_payment
-
         order = self.get_object()
         payment = order.payments.first()
         if payment is not None and order.status == Order.Status.CREATED:
@@ -84,8 +83,6 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def refunds(self, request, pk=None):
         """Staff: refund part or all of a paid order (idempotent per out_refund_no)."""
-        from payments.services import request_refund
-
         serializer = RefundCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         refund = request_refund(self.get_object(), requested_by=request.user, **serializer.validated_data)

@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
@@ -238,7 +239,7 @@ def request_refund(
                 out_refund_no=out_refund_no,
                 amount_fen=amount_fen,
                 reason=reason,
-                requested_by=requested_by if getattr(requested_by, "is_staff", False) else None,
+                requested_by=requested_by if isinstance(requested_by, get_user_model()) else None,
             )
     if refund.state != Refund.State.PENDING:
         return refund
@@ -284,9 +285,24 @@ def apply_refund_state(refund: Refund, state: RefundState) -> bool:
 
 
 def sync_refund(refund: Refund, gateway: PaymentGateway | None = None) -> Refund:
-    state = (gateway or get_gateway()).query_refund(refund.out_refund_no)
-    if state is not None and state.amount_fen == refund.amount_fen:
+    """Settle a pending refund from WeChat's records; one WeChat never received is submitted again
+    (same out_refund_no, so WeChat refunds it once however often this runs)."""
+    gateway = gateway or get_gateway()
+    state = gateway.query_refund(refund.out_refund_no)
+    if state is None:
+        state = gateway.refund(
+            out_refund_no=refund.out_refund_no,
+            out_trade_no=refund.payment.out_trade_no,
+            amount_fen=refund.amount_fen,
+            total_fen=refund.payment.amount_fen,
+            reason=refund.reason,
+        )
+    if state.amount_fen == refund.amount_fen:
         apply_refund_state(refund, state)
+    else:
+        logger.error(
+            "refund %s: WeChat has %s fen, we asked %s", refund.out_refund_no, state.amount_fen, refund.amount_fen
+        )
     refund.refresh_from_db()
     return refund
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -124,7 +125,7 @@ class WeChatPayGateway:
         params = {
             "appId": self.app_id,
             "timeStamp": str(int(time.time())),
-            "nonceStr": f"{time.time_ns():x}{id(self) & 0xFFFF:x}"[-32:],
+            "nonceStr": secrets.token_hex(16),
             "package": f"prepay_id={prepay_id}",
             "signType": "RSA",
         }
@@ -238,10 +239,16 @@ class WeChatPayGateway:
             raise NotificationRejected({"body": ["Not a WeChat Pay notification."]}) from exc
         if plaintext is None:
             raise NotificationRejected({"resource": ["Decryption failed (wrong APIv3 key or tampered data)."]})
+        try:
+            resource = json.loads(plaintext)
+        except ValueError as exc:
+            raise NotificationRejected({"resource": ["The decrypted resource is not JSON."]}) from exc
+        if not isinstance(resource, dict):
+            raise NotificationRejected({"resource": ["The decrypted resource is not a JSON object."]})
         return Notification(
             event_type=str(envelope.get("event_type", "")),
             notification_id=str(envelope.get("id", "")),
-            resource=json.loads(plaintext),
+            resource=resource,
         )
 
 

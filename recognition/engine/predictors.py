@@ -96,6 +96,11 @@ def bf16_supported() -> bool:
 
 
 def _create_predictor(model_dir, threads: int, mkldnn: bool, bf16: bool = False):
+    # Paddle's Intel OpenMP keeps its threads spinning 200 ms after each parallel region,
+    # stealing the cores faiss, OpenCV and the decoder need right after a forward pass on a
+    # small machine.  1 ms still covers the gaps between the ops of one pass.  Read when the
+    # OpenMP runtime starts; an operator's own KMP_BLOCKTIME wins.
+    os.environ.setdefault("KMP_BLOCKTIME", "1")
     from paddle import inference as paddle_infer
 
     graph, params, fmt = find_model_files(model_dir)

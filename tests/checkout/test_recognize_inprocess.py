@@ -194,3 +194,9 @@ def test_order_from_recognition_and_other_customers_locked_out(api, done, other_
     assert again.status_code == 409
     url = f"/api/v1/checkout/recognitions/{done['id']}"
     assert api.patch(f"{url}/lines/SKU-A", {"quantity": 1}, format="json").status_code == 409
+
+
+def test_recognize_is_throttled(api, eager, gallery_products, monkeypatch, settings):
+    monkeypatch.setitem(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "recognize", "2/min")
+    statuses = [recognize(api, b"not an image" * 10).status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]

@@ -36,6 +36,7 @@ def test_partial_then_full_refund_settled_by_notifications(staff_api, paid, wech
     first = refund(staff_api, paid, amount_fen=600, reason="crushed chips", out_refund_no="R-1")
     assert first.status_code == 201, first.content
     assert first.json()["state"] == "pending" and first.json()["refund_id"]
+    assert Refund.objects.get(out_refund_no="R-1").requested_by.username == "staff"  # audit trail
     paid.refresh_from_db()
     assert paid.status == "paid" and paid.refunded_fen == 0  # not settled until WeChat says so
 
@@ -140,3 +141,22 @@ def test_expiry_waits_when_wechat_is_unreachable(api, store, products, wechat, s
     assert services.close_expired_orders() == 0
     order.refresh_from_db()
     assert order.status == "created"  # not closed blind: the customer may have paid
+
+
+def test_refund_lost_on_the_way_is_resubmitted_and_settled_by_the_task(staff_api, paid, wechat, settings):
+    from payments.tasks import sync_pending_refunds
+
+    pay_url = settings.WECHATPAY_BASE_URL
+    settings.WECHATPAY_BASE_URL = "http://127.0.0.1:9"  # WeChat unreachable while staff refund
+    response = refund(staff_api, paid, amount_fen=400, out_refund_no="R-lost")
+    assert response.status_code == 503
+    assert Refund.objects.get(out_refund_no="R-lost").state == "pending" and "R-lost" not in wechat.refunds
+    settings.WECHATPAY_BASE_URL = pay_url
+    assert sync_pending_refunds(older_than_seconds=0) == 0  # submitted now, WeChat still processing
+    assert wechat.refunds["R-lost"].refund == 400
+    wechat.settle_refund("R-lost", notify=False)
+    assert sync_pending_refunds(older_than_seconds=0) == 1
+    assert sync_pending_refunds(older_than_seconds=0) == 0
+    paid.refresh_from_db()
+    assert paid.refunded_fen == 400 and paid.status == "partially_refunded"
+    assert wechat.transactions[paid.pk.hex].refunded == 400  # submitted once, refunded once

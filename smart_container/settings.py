@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "orders",
     "recognition",
     "gallery",
+    "reports",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -309,3 +311,9 @@ CHECKOUT_MAX_UPLOAD_PIXELS = env.int("CHECKOUT_MAX_UPLOAD_PIXELS", default=24_00
 CHECKOUT_DEFAULT_STORE = env("CHECKOUT_DEFAULT_STORE", default="demo")
 # Development only: the web checkout page offers to complete payments at this fake WeChat Pay.
 CHECKOUT_FAKE_PAY_URL = env("CHECKOUT_FAKE_PAY_URL", default="")
+
+# --- Back office and sales reports (docs/backoffice.md).
+REPORTS_TIME_ZONE = env("REPORTS_TIME_ZONE", default=TIME_ZONE)  # the stores' local day and hour
+BACKOFFICE_LOW_STOCK_THRESHOLD = env.int("BACKOFFICE_LOW_STOCK_THRESHOLD", default=5)
+BACKOFFICE_REVIEW_MIN_SCORE = env.float("BACKOFFICE_REVIEW_MIN_SCORE", default=0.6)  # below: needs review
+CELERY_TASK_ROUTES["reports.tasks.*"] = {"queue": "reports"}

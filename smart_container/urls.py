@@ -22,6 +22,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("backoffice/", include("backoffice.urls")),
     path("checkout/", checkout_page, name="checkout-page"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,100 @@
+"""Orders: filtered list, receipt, refund, CSV export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.generic import DetailView, ListView, View
+from rest_framework.exceptions import APIException
+
+from orders.models import Order, Refund
+from payments import services as payment_services
+from reports.queries import local_tz
+
+from ..exports import csv_lines
+from ..forms import OrderFilterForm, RefundForm
+from ..queries import orders_matching
+from ..templatetags.backoffice import fen_to_yuan
+from .base import BackOfficeMixin, drf_messages
+
+
+def _filtered(request) -> tuple[OrderFilterForm, object]:
+    form = OrderFilterForm(request.GET or None)
+    criteria = form.cleaned_data if form.is_valid() else {}
+    return form, orders_matching(**{k: v for k, v in criteria.items() if v})
+
+
+class OrderListView(BackOfficeMixin, ListView):
+    permission_required = "orders.view_order"
+    extra_context = {"nav": "orders"}
+    template_name = "backoffice/orders.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.form, orders = _filtered(self.request)
+        return orders
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(form=self.form, **kwargs)
+
+
+class OrderDetailView(BackOfficeMixin, DetailView):
+    """The receipt, with payments and refunds, and the refund form for those allowed."""
+
+    permission_required = "orders.view_order"
+    extra_context = {"nav": "orders"}
+    template_name = "backoffice/order.html"
+    queryset = Order.objects.select_related("store", "customer").prefetch_related("lines", "payments", "refunds")
+
+    def get_context_data(self, **kwargs):
+        order = self.object
+        refundable = order.total_fen - order.refunded_fen
+        return super().get_context_data(
+            refundable_fen=refundable,
+            refund_form=kwargs.pop("refund_form", None) or RefundForm(initial={"amount": refundable}),
+            can_refund=order.status in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED) and refundable > 0,
+            **kwargs,
+        )
+
+
+class OrderExportView(BackOfficeMixin, View):
+    permission_required = "backoffice.export_orders"
+
+    def get(self, request):
+        _form, orders = _filtered(request)
+        stamp = timezone.localtime(timezone=local_tz()).strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(csv_lines(orders), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
+        return response
+
+
+class OrderRefundView(BackOfficeMixin, View):
+    """POST amount (yuan) + reason: refund through WeChat Pay (payments.services.request_refund)."""
+
+    permission_required = "orders.add_refund"
+
+    def post(self, request, pk):
+        order = get_object_or_404(Order, pk=pk)
+        form = RefundForm(request.POST)
+        if form.is_valid():
+            try:
+                refund = payment_services.request_refund(
+                    order,
+                    amount_fen=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    requested_by=request.user,
+                    out_refund_no=request.POST.get("out_refund_no") or None,
+                )
+            except APIException as exc:
+                form.add_error(None, "; ".join(drf_messages(exc.detail)))
+            else:
+                shown = {Refund.State.SUCCEEDED: "succeeded", Refund.State.PENDING: "is being processed"}
+                messages.success(
+                    request, f"Refund of ¥{fen_to_yuan(refund.amount_fen)} {shown.get(refund.state, 'failed')}."
+                )
+                return redirect("backoffice:order", pk=pk)
+        view = OrderDetailView(request=request, kwargs={"pk": pk})
+        view.object = view.get_object()
+        return view.render_to_response(view.get_context_data(object=view.object, refund_form=form), status=400)

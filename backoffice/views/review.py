@@ -1,0 +1,95 @@
+"""Review queue pages: list, one photo with its boxes, add a crop, mark done."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import DetailView, ListView, View
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from catalog.models import Product
+from checkout.models import Recognition
+
+from .. import review
+from .base import BackOfficeMixin, drf_messages
+
+
+class AddCropForm(forms.Form):
+    box = forms.IntegerField(min_value=0)
+    sku = forms.CharField(max_length=64)
+
+    def clean_sku(self) -> Product:
+        sku = self.cleaned_data["sku"].strip()
+        product = Product.objects.filter(sku=sku).first()
+        if product is None:
+            raise forms.ValidationError(f"No product with SKU {sku}.")
+        return product
+
+
+class ReviewQueueView(BackOfficeMixin, ListView):
+    permission_required = "backoffice.review_recognitions"
+    template_name = "backoffice/review.html"
+    paginate_by = 30
+    extra_context = {"nav": "review"}
+
+    def get_queryset(self):
+        return review.review_queue(settings.BACKOFFICE_REVIEW_MIN_SCORE)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(min_score=settings.BACKOFFICE_REVIEW_MIN_SCORE, **kwargs)
+
+
+class ReviewDetailView(BackOfficeMixin, DetailView):
+    permission_required = "backoffice.review_recognitions"
+    template_name = "backoffice/review_item.html"
+    queryset = Recognition.objects.select_related("store", "review__reviewed_by")
+    context_object_name = "recognition"
+    extra_context = {"nav": "review"}
+
+    def get_context_data(self, **kwargs):
+        rec = self.object
+        boxes = review.review_boxes(rec)
+        return super().get_context_data(
+            boxes=boxes,
+            label_size=max(12, round(max(rec.width, rec.height) / 28)),  # box numbers readable at any photo size
+            products=Product.objects.filter(is_active=True).order_by("sku").values_list("sku", "name"),
+            min_score=settings.BACKOFFICE_REVIEW_MIN_SCORE,
+            **kwargs,
+        )
+
+
+class ReviewAddCropView(BackOfficeMixin, View):
+    """POST box + sku: that box of the photo becomes a reference photo of the product."""
+
+    permission_required = "backoffice.review_recognitions"
+
+    def post(self, request, pk):
+        recognition = get_object_or_404(Recognition, pk=pk)
+        form = AddCropForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect("backoffice:review-item", pk=pk)
+        product = form.cleaned_data["sku"]
+        try:
+            created = review.add_box_to_gallery(recognition, form.cleaned_data["box"], product, actor=request.user)
+        except DRFValidationError as exc:
+            messages.error(request, "Crop not added: " + "; ".join(drf_messages(exc.detail)))
+        else:
+            if created:
+                messages.success(request, f"Box {form.cleaned_data['box'] + 1} added to {product.sku}'s gallery.")
+            else:
+                messages.info(request, f"That crop is already in {product.sku}'s gallery.")
+        return redirect("backoffice:review-item", pk=pk)
+
+
+class ReviewDoneView(BackOfficeMixin, View):
+    permission_required = "backoffice.review_recognitions"
+
+    def post(self, request, pk):
+        recognition = get_object_or_404(Recognition, pk=pk)
+        review.mark_reviewed(recognition, reviewer=request.user)
+        messages.success(request, "Marked as reviewed.")
+        following = review.review_queue(settings.BACKOFFICE_REVIEW_MIN_SCORE).first()
+        return redirect("backoffice:review-item", pk=following.pk) if following else redirect("backoffice:review")

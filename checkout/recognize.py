@@ -6,8 +6,8 @@ import logging
 
 from django.utils import timezone
 
-from recognition import conf
-from recognition.engine.images import ImageError, decode_image
+from recognition import runtime
+from recognition.engine.images import ImageError
 
 from . import services
 from .models import Recognition
@@ -20,7 +20,7 @@ def run_recognition(recognition_id: str) -> str:
 
     Idempotent: a redelivered task finds the recognition finished and does nothing.
     """
-    from gallery.live import get_recognizer  # loads the models and the gallery on first use
+    from gallery.live import current_gallery  # loads the gallery on first use
 
     recognition = Recognition.objects.filter(pk=recognition_id).first()
     if recognition is None or recognition.status != Recognition.Status.PENDING:
@@ -28,8 +28,7 @@ def run_recognition(recognition_id: str) -> str:
     with recognition.photo.open("rb") as fh:
         data = fh.read()
     try:
-        image = decode_image(data, **conf.decode_limits())
-        result = get_recognizer().recognize(image).to_dict()
+        result = runtime.recognize_bytes(data, current_gallery()).to_dict()
     except ImageError as exc:
         return _fail(recognition, Recognition.Failure.BAD_IMAGE, f"The photo could not be decoded: {exc}")
     except Exception:  # models missing, gallery broken: logged for operators, the customer can retry later

@@ -28,10 +28,10 @@ def embed_photo(data: bytes) -> EmbeddedPhoto:
     better for cluttered photos, at the cost of one detector run per photo.
     """
     image = decode_image(data, **conf.decode_limits())
-    recognizer = runtime.get_recognizer()  # this thread's predictor clones
+    detector, extractor = runtime.thread_models()
     crop_box = None
     if getattr(settings, "GALLERY_MAINBODY_CROP", False):
-        (rows,) = recognizer.detector.detect([image])
+        (rows,) = detector.detect([image])
         height, width = image.shape[:2]
         boxes, _, whole = postprocess.select_boxes(
             rows,
@@ -43,5 +43,5 @@ def embed_photo(data: bytes) -> EmbeddedPhoto:
         if not whole:
             crop_box = tuple(float(v) for v in boxes[0][:4])
     crop = image if crop_box is None else preprocess.crop(image, crop_box)
-    vector = recognizer.extractor.embed([crop])[0]
-    return EmbeddedPhoto(vector, recognizer.extractor.version, crop_box)
+    vector = extractor.embed([crop])[0]
+    return EmbeddedPhoto(vector, extractor.version, crop_box)

@@ -261,9 +261,7 @@ def get_recognizer():
     """This thread's recognition Recognizer, searching the live gallery."""
     from recognition import runtime
 
-    recognizer = runtime.get_recognizer()
-    recognizer.gallery = current_gallery()
-    return recognizer
+    return runtime.get_recognizer(current_gallery())
 
 
 def reset() -> None:

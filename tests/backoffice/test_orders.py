@@ -80,6 +80,7 @@ def test_refund_goes_to_wechat_pay_and_settles(login, shop, customer, wechat):
     assert response.status_code == 302
     refund = Refund.objects.get(order=order)
     assert (refund.amount_fen, refund.reason, refund.state) == (350, "damaged", "pending")
+    assert refund.requested_by.username == "manager"  # the audit log names who refunded
     wechat.settle_refund(refund.out_refund_no, notify=False)
     payment_services.sync_refund(refund)
     order.refresh_from_db()

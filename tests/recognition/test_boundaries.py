@@ -65,18 +65,16 @@ def configured(settings, models, tmp_path):
 def test_runtime_builds_once_and_gives_each_thread_its_own_predictors(configured):
     eng = runtime.engine()
     assert runtime.engine() is eng
-    assert len(runtime.gallery()) == 0  # no index file yet: empty, tagged with the extractor version
-    assert runtime.gallery().version == eng.extractor.version
-    ext = eng.extractor
-    runtime.gallery().add([1, 2], ext.embed([pattern(ITEM_A), pattern(ITEM_B)]), ["A", "B"])
-    main = runtime.get_recognizer()
-    assert runtime.get_recognizer() is main
+    gallery = GalleryIndex(eng.extractor.dim, version=eng.extractor.version)
+    gallery.add([1, 2], eng.extractor.embed([pattern(ITEM_A), pattern(ITEM_B)]), ["A", "B"])
+    main = runtime.get_recognizer(gallery)
+    assert runtime.get_recognizer(gallery).detector is main.detector  # clones made once per thread
+    assert main.detector is not eng.detector and main.gallery is gallery
     others, results = [], []
 
     def work():
-        rec = runtime.get_recognizer()
-        others.append(rec)
-        results.append(runtime.recognize_bytes(encode(scene())))
+        others.append(runtime.get_recognizer(gallery))
+        results.append(runtime.recognize_bytes(encode(scene()), gallery))
 
     threads = [threading.Thread(target=work) for _ in range(2)]
     for t in threads:
@@ -84,19 +82,17 @@ def test_runtime_builds_once_and_gives_each_thread_its_own_predictors(configured
     for t in threads:
         t.join()
     assert len({id(r.detector) for r in [main, *others]}) == 3  # one predictor set per thread
-    assert all(r.gallery is eng.gallery for r in others)  # one shared gallery
+    assert len({id(r.extractor) for r in [main, *others]}) == 3
+    assert all(r.gallery is gallery for r in others)  # one shared gallery
     for result in results:
         assert {line.label: line.quantity for line in result.lines} == {"A": 2, "B": 1}
 
 
-def test_runtime_loads_the_configured_index_and_applies_limits(configured, tmp_path):
+def test_runtime_applies_upload_limits(configured):
     gallery = GalleryIndex(512)
-    gallery.add([7], np.eye(1, 512, dtype=np.float32), ["SEVEN"])
-    gallery.save(configured.SHITU_INDEX_PATH)
-    assert runtime.gallery().labels == {7: "SEVEN"}
     configured.SHITU_MAX_IMAGE_PIXELS = 1000
     with pytest.raises(ImageError, match="too many pixels"):
-        runtime.recognize_bytes(encode(scene()))
+        runtime.recognize_bytes(encode(scene()), gallery)
 
 
 def test_model_status_reports_configured_folders(configured, tmp_path):
@@ -118,8 +114,9 @@ def test_recognize_bytes_reports_original_pixels_when_decoding_at_reduced_scale(
     configured.SHITU_DECODE_MAX_SIDE = 640
     configured.SHITU_MATCH_THRESHOLD = 0.8  # JPEG at quality 95
     runtime.reset()
-    runtime.gallery().add([1, 2], runtime.engine().extractor.embed([pattern(ITEM_A), pattern(ITEM_B)]), ["A", "B"])
-    result = runtime.recognize_bytes(encode(photo, "JPEG", quality=95))
+    gallery = GalleryIndex(512)
+    gallery.add([1, 2], runtime.engine().extractor.embed([pattern(ITEM_A), pattern(ITEM_B)]), ["A", "B"])
+    result = runtime.recognize_bytes(encode(photo, "JPEG", quality=95), gallery)
     assert result.image_size == (1280, 1280)
     lines = {line.label: line for line in result.lines}
     assert lines["A"].quantity == 2 and lines["B"].quantity == 1

@@ -1,19 +1,23 @@
 """``manage.py rundemo``: the embedded product with a demo store, in one command.
 
-Migrates, makes sure an admin account exists, seeds the demo store from a catalog folder
-and serves on 127.0.0.1:8000.  Every step is idempotent, so it is also how a developer
-restarts the demo.
+Migrates, installs the beat schedules, makes sure an admin account exists, seeds the demo
+store from a catalog folder (its photos are embedded into the gallery when the models are
+there) and serves on 127.0.0.1:8000.  Every step is idempotent, so it is also how a
+developer restarts the demo.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from io import StringIO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from recognition.conf import model_status
 
 from ._options import add_catalog_argument, require_catalog
 
@@ -29,11 +33,19 @@ class Command(BaseCommand):
     def handle(self, *args, catalog: str, addrport: str, no_serve: bool, **options):
         require_catalog(catalog)
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("setup_schedules", stdout=StringIO())
         username, password = self._ensure_admin()
+        models = model_status()
+        if not all(m["present"] for m in models.values()):
+            self.stderr.write(
+                "Recognition models not found (" + ", ".join(str(m["path"]) for m in models.values()) + "): "
+                "run `manage.py shitu fetch-models` or set SHITU_MODEL_CACHE; photos are embedded once they are there."
+            )
         call_command("seed_demo", catalog=catalog, stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(
             self.style.SUCCESS(f"Admin: http://{addrport}/admin/  user {username!r}  password {password!r}")
         )
+        self.stdout.write(f"Back office: http://{addrport}/backoffice/   checkout page: http://{addrport}/checkout/")
         self.stdout.write(f"API docs: http://{addrport}/api/docs/   health: http://{addrport}/healthz")
         if not no_serve:
             call_command("runserver", addrport, use_reloader=False)

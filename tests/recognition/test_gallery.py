@@ -40,6 +40,17 @@ def test_search_finds_each_vector_with_its_id_and_label(kind):
         assert [h[2] for h in hits] == sorted((h[2] for h in hits), reverse=True)
 
 
+@pytest.mark.parametrize("queries", [1, 3, 4, 5, 12, 30])
+def test_flat_search_is_exact_for_every_basket_size(queries):
+    """Exact search takes a per-query scan below FLAT_BLAS_MIN_QUERIES and BLAS from it on: same answers."""
+    g, _ = filled("flat", n=500)
+    query = unit(queries, seed=queries + 7)
+    gallery = unit(500, 0)
+    expected = np.argsort(-(query @ gallery.T), axis=1)[:, :10] + 100
+    for hits, want in zip(g.search(query, 10), expected, strict=True):
+        assert [h[0] for h in hits] == want.tolist()
+
+
 @pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
 def test_remove_readd_and_rebuild(kind):
     g, vectors = filled(kind, **KIND_OPTS[kind])

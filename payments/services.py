@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
@@ -133,12 +134,26 @@ def sync_payment(payment: Payment, gateway: PaymentGateway | None = None) -> Pay
 
 
 # --- notifications
-def _claim_nonce(headers: dict[str, str]) -> str:
-    """Refuse a notification whose signed nonce we have already accepted (a replay)."""
-    key = f"wechatpay:notify-nonce:{headers['Wechatpay-Nonce']}:{headers['Wechatpay-Timestamp']}"
-    if not cache.add(key, 1, timeout=2 * settings.WECHATPAY_NOTIFY_MAX_AGE_SECONDS):
-        raise NotificationRejected({"headers": ["This notification (nonce) was already received: a replay."]})
-    return key
+@contextmanager
+def _verified_notification(kind: str, headers: dict[str, str], body: bytes, gateway: PaymentGateway):
+    """Verify and decrypt a notification, refuse a replay, and log every refusal.
+
+    The signed nonce is claimed only once the signature checks out, and given back if the
+    notification is then refused or fails, so WeChat's own retry of it is not taken for a replay.
+    """
+    try:
+        note = gateway.parse_notification(headers, body)
+        key = f"wechatpay:notify-nonce:{headers['Wechatpay-Nonce']}:{headers['Wechatpay-Timestamp']}"
+        if not cache.add(key, 1, timeout=2 * settings.WECHATPAY_NOTIFY_MAX_AGE_SECONDS):
+            raise NotificationRejected({"headers": ["This notification (nonce) was already received: a replay."]})
+        try:
+            yield note
+        except Exception:
+            cache.delete(key)
+            raise
+    except NotificationRejected as exc:
+        logger.warning("%s notification refused: %s", kind, exc.detail)
+        raise
 
 
 def handle_payment_notification(
@@ -146,59 +161,42 @@ def handle_payment_notification(
 ) -> Payment | None:
     """Verify, decrypt and check a TRANSACTION.* notification, then record the payment once."""
     gateway = gateway or get_gateway()
-    try:
-        note = gateway.parse_notification(headers, body)
-        nonce_key = _claim_nonce(headers)
-        try:
-            state = gateway.transaction_from(note.resource)
-            payment = Payment.objects.filter(out_trade_no=state.out_trade_no).first()
-            if payment is None:
-                raise NotificationRejected({"out_trade_no": [f"Unknown out_trade_no {state.out_trade_no!r}."]})
-            problems = _mismatches(payment, state)
-            if problems:
-                raise NotificationRejected({"resource": problems})
-            if note.event_type == "TRANSACTION.SUCCESS" and state.paid:
-                mark_paid(payment, transaction_id=state.transaction_id, paid_at=state.success_time)
-            else:
-                logger.info("notification %s for %s: %s, nothing to do", note.event_type, payment, state.trade_state)
-            return payment
-        except Exception:
-            cache.delete(nonce_key)
-            raise
-    except NotificationRejected as exc:
-        logger.warning("payment notification refused: %s", exc.detail)
-        raise
+    with _verified_notification("payment", headers, body, gateway) as note:
+        state = gateway.transaction_from(note.resource)
+        payment = Payment.objects.filter(out_trade_no=state.out_trade_no).first()
+        if payment is None:
+            raise NotificationRejected({"out_trade_no": [f"Unknown out_trade_no {state.out_trade_no!r}."]})
+        problems = _mismatches(payment, state)
+        if problems:
+            raise NotificationRejected({"resource": problems})
+        if note.event_type == "TRANSACTION.SUCCESS" and state.paid:
+            mark_paid(payment, transaction_id=state.transaction_id, paid_at=state.success_time)
+        else:
+            logger.info("notification %s for %s: %s, nothing to do", note.event_type, payment, state.trade_state)
+        return payment
 
 
 def handle_refund_notification(
     headers: dict[str, str], body: bytes, gateway: PaymentGateway | None = None
 ) -> Refund | None:
+    """Verify, decrypt and check a REFUND.* notification, then settle the refund once."""
     gateway = gateway or get_gateway()
-    try:
-        note = gateway.parse_notification(headers, body)
-        nonce_key = _claim_nonce(headers)
-        try:
-            state = gateway.refund_from(note.resource)
-            refund = Refund.objects.select_related("payment").filter(out_refund_no=state.out_refund_no).first()
-            if refund is None:
-                raise NotificationRejected({"out_refund_no": [f"Unknown out_refund_no {state.out_refund_no!r}."]})
-            problems = []
-            if state.mch_id != settings.WECHATPAY_MCH_ID:
-                problems.append(f"mchid {state.mch_id!r} is not ours")
-            if state.out_trade_no != refund.payment.out_trade_no:
-                problems.append(f"out_trade_no {state.out_trade_no!r} is not this refund's payment")
-            if state.amount_fen != refund.amount_fen:
-                problems.append(f"refund amount {state.amount_fen} fen is not the {refund.amount_fen} fen asked")
-            if problems:
-                raise NotificationRejected({"resource": problems})
-            apply_refund_state(refund, state)
-            return refund
-        except Exception:
-            cache.delete(nonce_key)
-            raise
-    except NotificationRejected as exc:
-        logger.warning("refund notification refused: %s", exc.detail)
-        raise
+    with _verified_notification("refund", headers, body, gateway) as note:
+        state = gateway.refund_from(note.resource)
+        refund = Refund.objects.select_related("payment").filter(out_refund_no=state.out_refund_no).first()
+        if refund is None:
+            raise NotificationRejected({"out_refund_no": [f"Unknown out_refund_no {state.out_refund_no!r}."]})
+        problems = []
+        if state.mch_id != settings.WECHATPAY_MCH_ID:
+            problems.append(f"mchid {state.mch_id!r} is not ours")
+        if state.out_trade_no != refund.payment.out_trade_no:
+            problems.append(f"out_trade_no {state.out_trade_no!r} is not this refund's payment")
+        if state.amount_fen != refund.amount_fen:
+            problems.append(f"refund amount {state.amount_fen} fen is not the {refund.amount_fen} fen asked")
+        if problems:
+            raise NotificationRejected({"resource": problems})
+        apply_refund_state(refund, state)
+        return refund
 
 
 # --- refunds

@@ -40,7 +40,7 @@ def test_no_environment_means_embedded(tmp_path):
     config = json.loads(result.stdout.strip().splitlines()[-1])
     assert config["db"] == "django.db.backends.sqlite3"
     assert config["db_name"] == str(tmp_path / "db.sqlite3")
-    assert config["eager"] is True and config["broker"] == "memory://"
+    assert config["eager"] is True and config["broker"] == "memory://localhost/"
     assert config["cache"].endswith("LocMemCache")
     assert config["media"] == str(tmp_path / "media")
     assert config["debug"] is False

@@ -39,6 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     api = f"{args.server.rstrip('/')}/api/v1"
     http = requests.Session()
+    _wait_for(f"{args.server.rstrip('/')}/healthz")
 
     tokens = step("login", http.post(f"{api}/auth/wechat/login", json={"code": f"demo-{secrets.token_hex(4)}"}), 200)
     http.headers["Authorization"] = f"Bearer {tokens['access']}"
@@ -81,6 +82,19 @@ def main() -> None:
     receipt = final["receipt"]
     print(f"     PAID {receipt['total_fen']} fen at {receipt['store']} on {receipt['paid_at']}, "
           f"WeChat transaction {receipt['transaction_id']}")  # fmt: skip
+
+
+def _wait_for(url: str, seconds: float = 120) -> None:
+    """Wait for the dev server (rundemo seeds and embeds the gallery before it serves)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{url} did not answer within {seconds:.0f} s") from None
+            time.sleep(0.5)
 
 
 def _sku_of(photo: Path) -> str:

@@ -1,10 +1,8 @@
-from django.urls import path
-
-from smart_container.api import OptionalSlashRouter
+from smart_container.api import OptionalSlashRouter, api_path
 
 from .views import RecognitionViewSet, RecognizeView
 
 router = OptionalSlashRouter()
 router.register("checkout/recognitions", RecognitionViewSet, basename="recognition")
 
-urlpatterns = [path("checkout/recognize", RecognizeView.as_view(), name="checkout-recognize"), *router.urls]
+urlpatterns = [api_path("checkout/recognize", RecognizeView.as_view(), name="checkout-recognize"), *router.urls]

@@ -13,12 +13,14 @@ summary for people.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
+from django.urls import URLPattern, re_path
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -38,6 +40,16 @@ class OptionalSlashRouter(SimpleRouter):
     def __init__(self) -> None:
         super().__init__()
         self.trailing_slash = "/?"
+
+
+def api_path(route: str, view, name: str) -> URLPattern:
+    """A plain API route that, like the router's, answers with or without a trailing slash.
+
+    ``route`` is a literal path of letters, digits, '/', '-' and '_' (no converters).
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_/-]+", route):
+        raise ValueError(f"api_path takes a literal route, not {route!r}")
+    return re_path(rf"^{route}/?$", view, name=name)
 
 
 class Pagination(PageNumberPagination):

@@ -136,3 +136,19 @@ def test_api_login_with_password(django_user_model):
     client = Client()
     assert client.login(username="clerk", password="clerk-pass-123")
     assert client.get("/api/v1/products").status_code == 200
+
+
+def test_every_api_route_answers_with_and_without_a_trailing_slash():
+    """Mini-program authors write both; a redirect would drop a POST body."""
+    from django.urls import get_resolver
+
+    api = next(p for p in get_resolver().url_patterns if str(p.pattern) == "api/v1/")
+    routes = [str(inner.pattern) for group in api.url_patterns for inner in group.url_patterns]
+    assert len(routes) > 20
+    assert all(route.endswith("/?$") for route in routes), [r for r in routes if not r.endswith("/?$")]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/auth/wechat/login", "/api/v1/auth/wechat/login/"])
+def test_plain_routes_take_both_forms(client, url):
+    response = client.post(url, {}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["fields"][0]["field"] == "code"

@@ -42,6 +42,12 @@ SCHEDULES = [
         "Close orders left unpaid past ORDER_PAYMENT_TIMEOUT_SECONDS and release their stock.",
     ),
     Schedule(
+        "payments: settle pending refunds",
+        "payments.tasks.sync_pending_refunds",
+        {"minute": "*/5"},
+        "Ask WeChat Pay about refunds whose notification never came; settle or resubmit them.",
+    ),
+    Schedule(
         "reports: daily sales summary",
         "reports.tasks.daily_sales_summary",
         {"minute": "10", "hour": "0"},

@@ -17,6 +17,7 @@ OWN = [s.task for s in SCHEDULES if s.task.startswith("gallery.")]
 ELSEWHERE = {
     "orders.tasks.close_expired_orders": "written by helper-2 on branch checkout-payments",
     "reports.tasks.daily_sales_summary": "written by helper-4 on branch backoffice",
+    "payments.tasks.sync_pending_refunds": "written by helper-2 on branch checkout-payments",
 }
 
 
@@ -34,6 +35,13 @@ def test_setup_schedules_is_idempotent_and_keeps_staff_edits():
 
     call_command("setup_schedules", "--reset")
     assert PeriodicTask.objects.get(task="gallery.tasks.compact").enabled is True
+
+
+def test_pending_refunds_are_settled_every_five_minutes():
+    call_command("setup_schedules")
+    refunds = PeriodicTask.objects.get(task="payments.tasks.sync_pending_refunds")
+    assert (refunds.crontab.minute, refunds.crontab.hour) == ("*/5", "*")
+    assert refunds.enabled
 
 
 def test_schedules_cover_the_issue():

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -48,6 +49,12 @@ def acting_as(actor, reason: str = "") -> Iterator[None]:
 def log_changes(entries: Sequence[Entry], default_reason: str) -> None:
     actor, reason = _actor.get() or (None, "")
     changelog.append(entries, actor=actor, reason=reason or default_reason)
+
+
+def _acting_user_id() -> int | None:
+    """The id of the signed-in user the current block acts for (see ``acting_as``), if any."""
+    actor, _ = _actor.get() or (None, "")
+    return actor.pk if getattr(actor, "is_authenticated", False) else None
 
 
 @dataclass(frozen=True)
@@ -127,10 +134,10 @@ def queue_embedding(embedding: GalleryEmbedding) -> None:
         embedding.status = GalleryEmbedding.Status.PENDING
         embedding.failure_reason = ""
     embedding.save(update_fields=["status", "failure_reason", "updated_at"])  # updated_at: when queued
-    image_id = embedding.pk
+    image_id, actor_id = embedding.pk, _acting_user_id()  # the uploader: the task logs the "add" as theirs
     # robust: a broker hiccup (or, embedded, a failing in-process task) must not fail the upload that
     # committed; the photo stays pending and the next re-embedding pass picks it up.
-    transaction.on_commit(lambda: embed_image.delay(image_id), robust=True)
+    transaction.on_commit(lambda: embed_image.delay(image_id, actor_id), robust=True)
 
 
 def remove_photo(image: ProductImage, *, actor=None, reason: str = "photo deleted") -> None:
@@ -140,8 +147,11 @@ def remove_photo(image: ProductImage, *, actor=None, reason: str = "photo delete
 
 
 # ---- the embedding task's side -------------------------------------------------------------
-def store_embedding(image_id: int, vector: np.ndarray, model_version: str, crop_box=None) -> bool:
-    """Save a finished embedding and, if the photo is servable, log its arrival.
+def store_embedding(
+    image_id: int, vector: np.ndarray, model_version: str, crop_box=None, *, actor_id: int | None = None
+) -> bool:
+    """Save a finished embedding and, if the photo is servable, log its arrival (as ``actor_id``'s,
+    the user who uploaded it, when known).
 
     Returns False when the photo was deleted meanwhile (nothing to do).
     """
@@ -163,7 +173,8 @@ def store_embedding(image_id: int, vector: np.ndarray, model_version: str, crop_
         embedding.save()
         product = embedding.image.product
         if product.is_active:
-            changelog.append([Entry(GalleryChange.Op.ADD, image_id, product.sku)], reason="photo embedded")
+            actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+            changelog.append([Entry(GalleryChange.Op.ADD, image_id, product.sku)], actor=actor, reason="photo embedded")
     return True
 
 

@@ -26,8 +26,9 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="gallery.tasks.embed_image", bind=True, max_retries=3, default_retry_delay=10)
-def embed_image(self, image_id: int) -> dict:
-    """Decode, crop, embed and store one reference photo; the change log tells the workers."""
+def embed_image(self, image_id: int, actor_id: int | None = None) -> dict:
+    """Decode, crop, embed and store one reference photo; the change log tells the workers
+    (naming ``actor_id``, the uploader, when the upload was a user's)."""
     image = ProductImage.objects.filter(pk=image_id).first()
     if image is None:
         return {"image_id": image_id, "status": "gone"}
@@ -49,7 +50,9 @@ def embed_image(self, image_id: int) -> dict:
             services.mark_failed(image_id, f"recognition model unavailable: {exc}")
             return {"image_id": image_id, "status": "failed"}
         raise self.retry(exc=exc) from exc
-    stored = services.store_embedding(image_id, embedded.vector, embedded.model_version, embedded.crop_box)
+    stored = services.store_embedding(
+        image_id, embedded.vector, embedded.model_version, embedded.crop_box, actor_id=actor_id
+    )
     return {"image_id": image_id, "status": "indexed" if stored else "gone", "model_version": embedded.model_version}
 
 

@@ -46,6 +46,14 @@ def test_upload_several_photos_then_list_them_indexed(engine_settings, staff_cli
     assert len(live.current_gallery()) == 2
 
 
+def test_upload_logs_the_uploader_on_the_add(engine_settings, staff, staff_client, make_product, committed):
+    cola = make_product("COLA")
+    with committed():
+        staff_client.post(images_url(cola), files(("a.png", photo(11))), format="multipart")
+    change = GalleryChange.objects.get()
+    assert (change.op, change.actor, change.label) == ("add", staff, "COLA")
+
+
 def test_same_photo_twice_is_stored_once(engine_settings, staff_client, make_product, committed):
     cola = make_product("COLA")
     with committed():

@@ -1,11 +1,9 @@
-"""Gallery fixtures: helper-1's tiny Paddle models configured as the real ones, photos, staff client."""
+"""Gallery fixtures: helper-1's tiny Paddle models configured as the real ones, photos, staff."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from catalog.services import create_product
 from gallery import live
@@ -46,15 +44,9 @@ def engine_settings(settings, models, tmp_path):  # noqa: F811
 
 
 @pytest.fixture
-def staff(db):
-    return get_user_model().objects.create_user("manager", password="pw", is_staff=True)
-
-
-@pytest.fixture
-def staff_client(staff) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(staff)
-    return client
+def staff(staff_user):
+    """The staff member ``staff_client`` (tests/conftest.py) signs in as."""
+    return staff_user
 
 
 @pytest.fixture

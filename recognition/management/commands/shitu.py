@@ -189,13 +189,13 @@ class Command(BaseCommand):
     def do_detect(self, options):
         from recognition.engine.postprocess import top_detections
 
-        cfg = conf.recognizer_config()
-        threshold = cfg.det_score_threshold if options.get("threshold") is None else options["threshold"]
-        max_det = cfg.max_detections if options.get("max_det") is None else options["max_det"]
+        cfg = conf.recognizer_config(
+            det_score_threshold=options.get("threshold"), max_detections=options.get("max_det")
+        )
         detector = self._detector(options)
         for name, image in self._images(options["images"]):
             (rows,) = detector.detect([image])
-            rows = top_detections(rows, score_threshold=threshold, max_det=max_det)
+            rows = top_detections(rows, score_threshold=cfg.det_score_threshold, max_det=cfg.max_detections)
             boxes = [_round_list([*r[2:6], r[1]], 4) for r in rows]
             self._emit({"image": name, "boxes": boxes})
 

@@ -35,8 +35,9 @@ def check_consistency() -> dict:
     """Compare what each live worker reports serving with what the database says it should.
 
     Only workers at the current head can be judged (others are catching up: reported as
-    behind).  A mismatch is logged and, with ``GALLERY_REPAIR_ON_MISMATCH``, repaired by
-    bumping the generation so every worker reloads.
+    behind), and none while the head keeps moving (the expectation would describe another
+    version than the head the workers are compared with).  A mismatch is logged and, with
+    ``GALLERY_REPAIR_ON_MISMATCH``, repaired by bumping the generation so every worker reloads.
     """
     alive_after = timezone.now() - timedelta(seconds=getattr(settings, "GALLERY_WORKER_ALIVE_SECONDS", 60))
     for _ in range(3):  # the head must not move while the expectation is computed
@@ -47,7 +48,10 @@ def check_consistency() -> dict:
             if worker.model_version not in expected:
                 expected[worker.model_version] = expected_membership(worker.model_version)
         if changelog.read_head(from_db=True) == head:
+            settled = True
             break
+    else:
+        settled = False
     report = {"checked_at": timezone.now().isoformat(), "version": head.version, "generation": head.generation}
     verdicts = []
     for worker in workers:
@@ -56,7 +60,10 @@ def check_consistency() -> dict:
             head.version,
             head.generation,
         )
-        if not at_head:
+        if not settled:
+            verdict = "not judged: the gallery changed while the check read it"
+            consistent = None
+        elif not at_head:
             verdict = (
                 f"behind: serves v{worker.version} gen {worker.generation}, checksum of v{worker.checksum_version}"
             )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from rest_framework.exceptions import ValidationError
 
-from gallery import live, maintenance, services
+from gallery import changelog, live, maintenance, services
 from gallery.models import GalleryEmbedding, GalleryState, GalleryWorker
 from gallery.status import gallery_status
 
@@ -179,3 +179,19 @@ def test_checksum_of_an_older_version_is_not_judged(engine_settings, make_produc
     assert (worker.version, worker.checksum_version, worker.entries) == (2, 1, 2)
     report = maintenance.check_consistency()
     assert report["mismatches"] == 0 and report["workers"][0]["consistent"] is None
+
+
+def test_no_worker_is_judged_while_the_head_keeps_moving(engine_settings, make_product, committed, monkeypatch):
+    cola = make_product("COLA")
+    upload(cola, 11, committed)
+    live.current_gallery()
+    reads = iter(range(1, 100))
+    monkeypatch.setattr(maintenance.changelog, "read_head", lambda **kw: changelog.Head(next(reads), 1))
+    # The check judges at the head it read last before giving up (v5): a worker at it whose
+    # report differs from the expectation computed meanwhile must not trigger a repair.
+    GalleryWorker.objects.update(version=5, checksum_version=5, entries=0)
+    report = maintenance.check_consistency()
+    assert report["mismatches"] == 0 and "repaired_generation" not in report
+    assert report["workers"][0]["consistent"] is None
+    assert report["workers"][0]["detail"].startswith("not judged")
+    assert GalleryState.objects.get().generation == 1

@@ -205,6 +205,17 @@ def _committed_refunds_fen(order: Order) -> int:
     return live.aggregate(total=Sum("amount_fen"))["total"] or 0
 
 
+def _submit_refund(refund: Refund, gateway: PaymentGateway) -> RefundState:
+    """Send a refund to WeChat Pay; its out_refund_no makes WeChat refund it once however often."""
+    return gateway.refund(
+        out_refund_no=refund.out_refund_no,
+        out_trade_no=refund.payment.out_trade_no,
+        amount_fen=refund.amount_fen,
+        total_fen=refund.payment.amount_fen,
+        reason=refund.reason,
+    )
+
+
 def request_refund(
     order: Order,
     *,
@@ -243,13 +254,7 @@ def request_refund(
         return refund
     gateway = gateway or get_gateway()
     try:
-        state = gateway.refund(
-            out_refund_no=refund.out_refund_no,
-            out_trade_no=refund.payment.out_trade_no,
-            amount_fen=refund.amount_fen,
-            total_fen=refund.payment.amount_fen,
-            reason=refund.reason,
-        )
+        state = _submit_refund(refund, gateway)
     except GatewayRejected as exc:
         logger.warning("refund %s refused by WeChat Pay: %s", refund.out_refund_no, exc.detail)
         Refund.objects.filter(pk=refund.pk, state=Refund.State.PENDING).update(
@@ -288,13 +293,7 @@ def sync_refund(refund: Refund, gateway: PaymentGateway | None = None) -> Refund
     gateway = gateway or get_gateway()
     state = gateway.query_refund(refund.out_refund_no)
     if state is None:
-        state = gateway.refund(
-            out_refund_no=refund.out_refund_no,
-            out_trade_no=refund.payment.out_trade_no,
-            amount_fen=refund.amount_fen,
-            total_fen=refund.payment.amount_fen,
-            reason=refund.reason,
-        )
+        state = _submit_refund(refund, gateway)
     if state.amount_fen == refund.amount_fen:
         apply_refund_state(refund, state)
     else:

@@ -39,12 +39,15 @@ def resolve_store(code: str | None) -> Store:
     return store
 
 
+def refuse_oversized(size: int) -> None:
+    """413 for a photo over ``CHECKOUT_MAX_UPLOAD_BYTES``."""
+    if size > settings.CHECKOUT_MAX_UPLOAD_BYTES:
+        raise UploadTooLarge({"image": [f"The photo is {size} bytes; at most {settings.CHECKOUT_MAX_UPLOAD_BYTES}."]})
+
+
 def clean_photo(data: bytes) -> tuple[bytes, int, int]:
     """The upload checked from its content, turned upright and re-encoded as JPEG without metadata."""
-    if len(data) > settings.CHECKOUT_MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(
-            {"image": [f"The photo is {len(data)} bytes; at most {settings.CHECKOUT_MAX_UPLOAD_BYTES}."]}
-        )
+    refuse_oversized(len(data))
     try:
         inspect_image(data, max_pixels=settings.CHECKOUT_MAX_UPLOAD_PIXELS)
     except ImageRejected as exc:

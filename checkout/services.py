@@ -172,6 +172,15 @@ def _find_line(recognition: Recognition, sku: str) -> dict:
     raise exceptions.NotFound(f"No line for SKU {sku} in this cart.")
 
 
+def _add_to(line: dict, quantity: int) -> None:
+    """Grow a cart line, never past what one order line may hold."""
+    if line["quantity"] + quantity > order_services.MAX_QUANTITY:
+        raise exceptions.ValidationError(
+            {"quantity": [f"{line['sku']}: at most {order_services.MAX_QUANTITY} in one cart."]}
+        )
+    line["quantity"] += quantity
+
+
 @transaction.atomic
 def set_quantity(recognition: Recognition, sku: str, quantity: int) -> Recognition:
     """Change a line's quantity; 0 removes it."""
@@ -195,7 +204,7 @@ def add_item(recognition: Recognition, *, sku: str = "", barcode: str = "", quan
         raise exceptions.ValidationError({field: [f"No product on sale with {field} {value!r}."]})
     existing = next((ln for ln in recognition.lines if ln["sku"] == product.sku), None)
     if existing is not None:
-        existing["quantity"] += quantity
+        _add_to(existing, quantity)
     else:
         recognition.lines.append({"sku": product.sku, "quantity": quantity, "boxes": [], "source": "added"})
     return _save_correction(recognition)
@@ -227,8 +236,8 @@ def choose_alternative(recognition: Recognition, box_id: int, sku: str) -> Recog
     if target is None:
         recognition.lines.append({"sku": sku, "quantity": 1, "boxes": [chosen], "source": "chosen"})
     else:
+        _add_to(target, 1)
         target["boxes"].append(chosen)
-        target["quantity"] += 1
     return _save_correction(recognition)
 
 

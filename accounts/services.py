@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orders.models import Customer
@@ -12,11 +11,8 @@ from . import tokens, wechat
 
 def login_with_wechat_code(code: str) -> tuple[Customer, tokens.TokenPair]:
     identity = wechat.code2session(code)
-    try:
-        with transaction.atomic():
-            customer, _ = Customer.objects.get_or_create(app_id=identity.app_id, openid=identity.openid)
-    except IntegrityError:  # two first logins of one user at once: the other one created it
-        customer = Customer.objects.get(app_id=identity.app_id, openid=identity.openid)
+    # get_or_create takes the row the other one created when two first logins of one user race
+    customer, _ = Customer.objects.get_or_create(app_id=identity.app_id, openid=identity.openid)
     customer.last_login_at = timezone.now()
     update = ["last_login_at"]
     if identity.unionid and customer.unionid != identity.unionid:

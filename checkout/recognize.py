@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 
 from recognition import runtime
@@ -38,13 +39,24 @@ def run_recognition(recognition_id: str) -> str:
     recognition.result = result
     services.reprice(recognition)
     recognition.status = Recognition.Status.DONE
-    recognition.completed_at = timezone.now()
-    recognition.save()
-    return recognition.status
+    return _finish(recognition, ["lines", "unknown", "result", "total_fen", "min_confidence"])
 
 
 def _fail(recognition: Recognition, failure: str, message: str) -> str:
     recognition.status, recognition.failure, recognition.error = Recognition.Status.FAILED, failure, message
-    recognition.completed_at = timezone.now()
-    recognition.save(update_fields=["status", "failure", "error", "completed_at", "updated_at"])
+    return _finish(recognition, ["failure", "error"])
+
+
+def _finish(recognition: Recognition, fields: list[str]) -> str:
+    """Store the outcome unless another delivery of the task got there first; returns the stored status.
+
+    With ``acks_late`` a task can run twice at once: the later one must not overwrite the cart
+    the customer has since corrected, or ordered, with a fresh one.
+    """
+    with transaction.atomic():
+        stored = Recognition.objects.select_for_update().only("status").get(pk=recognition.pk)
+        if stored.status != Recognition.Status.PENDING:
+            return stored.status
+        recognition.completed_at = timezone.now()
+        recognition.save(update_fields=[*fields, "status", "completed_at", "updated_at"])
     return recognition.status

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from orders.services import MAX_QUANTITY
 from smart_container.fields import StrictIntegerField
 
 from .models import Recognition
@@ -79,7 +80,7 @@ class PendingRecognitionSerializer(serializers.Serializer):
 class AddItemSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False)
     barcode = serializers.RegexField(r"^[0-9]{8,14}$", required=False)
-    quantity = StrictIntegerField(min_value=1, max_value=999, default=1)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
 
     def validate(self, attrs):
         if bool(attrs.get("sku")) == bool(attrs.get("barcode")):
@@ -88,7 +89,7 @@ class AddItemSerializer(serializers.Serializer):
 
 
 class QuantitySerializer(serializers.Serializer):
-    quantity = StrictIntegerField(min_value=0, max_value=999, help_text="0 removes the line.")
+    quantity = StrictIntegerField(min_value=0, max_value=MAX_QUANTITY, help_text="0 removes the line.")
 
 
 class ChooseSerializer(serializers.Serializer):

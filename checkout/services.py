@@ -39,12 +39,15 @@ def resolve_store(code: str | None) -> Store:
     return store
 
 
+def refuse_oversized(size: int) -> None:
+    """413 for a photo over ``CHECKOUT_MAX_UPLOAD_BYTES``."""
+    if size > settings.CHECKOUT_MAX_UPLOAD_BYTES:
+        raise UploadTooLarge({"image": [f"The photo is {size} bytes; at most {settings.CHECKOUT_MAX_UPLOAD_BYTES}."]})
+
+
 def clean_photo(data: bytes) -> tuple[bytes, int, int]:
     """The upload checked from its content, turned upright and re-encoded as JPEG without metadata."""
-    if len(data) > settings.CHECKOUT_MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(
-            {"image": [f"The photo is {len(data)} bytes; at most {settings.CHECKOUT_MAX_UPLOAD_BYTES}."]}
-        )
+    refuse_oversized(len(data))
     try:
         inspect_image(data, max_pixels=settings.CHECKOUT_MAX_UPLOAD_PIXELS)
     except ImageRejected as exc:
@@ -169,6 +172,15 @@ def _find_line(recognition: Recognition, sku: str) -> dict:
     raise exceptions.NotFound(f"No line for SKU {sku} in this cart.")
 
 
+def _add_to(line: dict, quantity: int) -> None:
+    """Grow a cart line, never past what one order line may hold."""
+    if line["quantity"] + quantity > order_services.MAX_QUANTITY:
+        raise exceptions.ValidationError(
+            {"quantity": [f"{line['sku']}: at most {order_services.MAX_QUANTITY} in one cart."]}
+        )
+    line["quantity"] += quantity
+
+
 @transaction.atomic
 def set_quantity(recognition: Recognition, sku: str, quantity: int) -> Recognition:
     """Change a line's quantity; 0 removes it."""
@@ -192,7 +204,7 @@ def add_item(recognition: Recognition, *, sku: str = "", barcode: str = "", quan
         raise exceptions.ValidationError({field: [f"No product on sale with {field} {value!r}."]})
     existing = next((ln for ln in recognition.lines if ln["sku"] == product.sku), None)
     if existing is not None:
-        existing["quantity"] += quantity
+        _add_to(existing, quantity)
     else:
         recognition.lines.append({"sku": product.sku, "quantity": quantity, "boxes": [], "source": "added"})
     return _save_correction(recognition)
@@ -224,8 +236,8 @@ def choose_alternative(recognition: Recognition, box_id: int, sku: str) -> Recog
     if target is None:
         recognition.lines.append({"sku": sku, "quantity": 1, "boxes": [chosen], "source": "chosen"})
     else:
+        _add_to(target, 1)
         target["boxes"].append(chosen)
-        target["quantity"] += 1
     return _save_correction(recognition)
 
 

@@ -57,10 +57,7 @@ class RecognizeView(APIView):
         form = RecognizeRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["image"]
-        if upload.size > settings.CHECKOUT_MAX_UPLOAD_BYTES:  # refuse before reading it into memory
-            raise services.UploadTooLarge(
-                {"image": [f"The photo is {upload.size} bytes; at most {settings.CHECKOUT_MAX_UPLOAD_BYTES}."]}
-            )
+        services.refuse_oversized(upload.size)  # before reading it into memory
         recognition = services.create_recognition(
             customer=customer_of(request),
             store=services.resolve_store(form.validated_data.get("store")),

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from smart_container.fields import FenField, StrictIntegerField
 
 from .models import Order, OrderLine, Payment, Refund
+from .services import MAX_LINES, MAX_QUANTITY
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -91,13 +92,13 @@ class CustomerOrderSerializer(OrderSerializer):
 
 class OrderLineRequestSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
-    quantity = StrictIntegerField(min_value=1, max_value=999)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
 class OrderCreateSerializer(serializers.Serializer):
     recognition = serializers.UUIDField(required=False, help_text="The recognition this cart came from.")
     store = serializers.SlugField(required=False, help_text="Store code; defaults to the recognition's store.")
-    lines = OrderLineRequestSerializer(many=True, allow_empty=False, max_length=100)
+    lines = OrderLineRequestSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
 
 
 class RefundCreateSerializer(serializers.Serializer):

@@ -94,8 +94,26 @@ def _mismatches(payment: Payment, state: TransactionState) -> list[str]:
     return problems
 
 
-def mark_paid(payment: Payment, *, transaction_id: str | None, paid_at: datetime | None) -> bool:
-    """Record a confirmed payment exactly once; True only for the call that recorded it."""
+def late_refund_no_for(payment: Payment) -> str:
+    """The one out_refund_no of the refund of a payment that landed on a closed order."""
+    return f"RFLATE{payment.out_trade_no}"
+
+
+def mark_paid(
+    payment: Payment,
+    *,
+    transaction_id: str | None,
+    paid_at: datetime | None,
+    gateway: PaymentGateway | None = None,
+) -> bool:
+    """Record a confirmed payment exactly once; True only for the call that recorded it.
+
+    A payment landing on an order already closed (expiry racing a last-second payment) is
+    refunded in full, once: its refund row is made with the payment's own state change, under
+    the same locks, and the order stays closed with its released stock untouched.  If WeChat
+    cannot take the refund now, ``payments.tasks.sync_pending_refunds`` submits it again later.
+    """
+    late_refund = None
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -110,14 +128,27 @@ def mark_paid(payment: Payment, *, transaction_id: str | None, paid_at: datetime
             order.paid_at = payment.paid_at
             order.save(update_fields=["status", "paid_at"])
         else:
-            logger.error("payment %s arrived for order %s in status %s: refund it", payment, order.pk, order.status)
+            logger.error("payment %s arrived for order %s in status %s: refunding it", payment, order.pk, order.status)
+            late_refund = Refund.objects.create(
+                order=order,
+                payment=payment,
+                out_refund_no=late_refund_no_for(payment),
+                amount_fen=payment.amount_fen,
+                reason=f"Order was {order.status} when the payment arrived",
+            )
     logger.info("order %s paid (%s, %s fen)", order.pk, transaction_id, payment.amount_fen)
+    if late_refund is not None:
+        try:
+            apply_refund_state(late_refund, _submit_refund(late_refund, gateway or get_gateway()))
+        except (GatewayUnavailable, GatewayRejected) as exc:
+            logger.error("refund %s not yet accepted by WeChat Pay, retried later: %s", late_refund, exc)
     return True
 
 
 def sync_payment(payment: Payment, gateway: PaymentGateway | None = None) -> Payment:
     """Ask WeChat about a payment and apply what it says (a client's "I paid" lands here)."""
-    state = (gateway or get_gateway()).query(payment.out_trade_no)
+    gateway = gateway or get_gateway()
+    state = gateway.query(payment.out_trade_no)
     if state is None:
         return payment
     problems = _mismatches(payment, state)
@@ -125,7 +156,7 @@ def sync_payment(payment: Payment, gateway: PaymentGateway | None = None) -> Pay
         logger.error("query of %s disagrees with our records: %s", payment.out_trade_no, "; ".join(problems))
         raise GatewayUnavailable("The payment provider's record disagrees with ours; staff have been alerted.")
     if state.paid:
-        mark_paid(payment, transaction_id=state.transaction_id, paid_at=state.success_time)
+        mark_paid(payment, transaction_id=state.transaction_id, paid_at=state.success_time, gateway=gateway)
     elif state.trade_state in ("CLOSED", "REVOKED", "PAYERROR"):
         new_state = Payment.State.CLOSED if state.trade_state != "PAYERROR" else Payment.State.FAILED
         Payment.objects.filter(pk=payment.pk, state=Payment.State.PENDING).update(state=new_state)
@@ -170,7 +201,7 @@ def handle_payment_notification(
         if problems:
             raise NotificationRejected({"resource": problems})
         if note.event_type == "TRANSACTION.SUCCESS" and state.paid:
-            mark_paid(payment, transaction_id=state.transaction_id, paid_at=state.success_time)
+            mark_paid(payment, transaction_id=state.transaction_id, paid_at=state.success_time, gateway=gateway)
         else:
             logger.info("notification %s for %s: %s, nothing to do", note.event_type, payment, state.trade_state)
         return payment
@@ -203,6 +234,17 @@ def handle_refund_notification(
 def _committed_refunds_fen(order: Order) -> int:
     live = order.refunds.filter(state__in=[Refund.State.PENDING, Refund.State.SUCCEEDED])
     return live.aggregate(total=Sum("amount_fen"))["total"] or 0
+
+
+def _submit_refund(refund: Refund, gateway: PaymentGateway) -> RefundState:
+    """Send a refund to WeChat Pay; its out_refund_no makes WeChat refund it once however often."""
+    return gateway.refund(
+        out_refund_no=refund.out_refund_no,
+        out_trade_no=refund.payment.out_trade_no,
+        amount_fen=refund.amount_fen,
+        total_fen=refund.payment.amount_fen,
+        reason=refund.reason,
+    )
 
 
 def request_refund(
@@ -243,13 +285,7 @@ def request_refund(
         return refund
     gateway = gateway or get_gateway()
     try:
-        state = gateway.refund(
-            out_refund_no=refund.out_refund_no,
-            out_trade_no=refund.payment.out_trade_no,
-            amount_fen=refund.amount_fen,
-            total_fen=refund.payment.amount_fen,
-            reason=refund.reason,
-        )
+        state = _submit_refund(refund, gateway)
     except GatewayRejected as exc:
         logger.warning("refund %s refused by WeChat Pay: %s", refund.out_refund_no, exc.detail)
         Refund.objects.filter(pk=refund.pk, state=Refund.State.PENDING).update(
@@ -272,8 +308,9 @@ def apply_refund_state(refund: Refund, state: RefundState) -> bool:
         if state.status == "SUCCESS":
             refund.state, refund.settled_at = Refund.State.SUCCEEDED, state.success_time or timezone.now()
             order.refunded_fen += refund.amount_fen
-            fully = order.refunded_fen >= order.total_fen
-            order.transition_to(Order.Status.REFUNDED if fully else Order.Status.PARTIALLY_REFUNDED)
+            if order.status != Order.Status.CLOSED:  # a late payment's refund leaves its order closed
+                fully = order.refunded_fen >= order.total_fen
+                order.transition_to(Order.Status.REFUNDED if fully else Order.Status.PARTIALLY_REFUNDED)
             order.save(update_fields=["refunded_fen", "status"])
         elif state.status in ("CLOSED", "ABNORMAL"):
             refund.state, refund.settled_at = Refund.State.FAILED, timezone.now()
@@ -288,13 +325,7 @@ def sync_refund(refund: Refund, gateway: PaymentGateway | None = None) -> Refund
     gateway = gateway or get_gateway()
     state = gateway.query_refund(refund.out_refund_no)
     if state is None:
-        state = gateway.refund(
-            out_refund_no=refund.out_refund_no,
-            out_trade_no=refund.payment.out_trade_no,
-            amount_fen=refund.amount_fen,
-            total_fen=refund.payment.amount_fen,
-            reason=refund.reason,
-        )
+        state = _submit_refund(refund, gateway)
     if state.amount_fen == refund.amount_fen:
         apply_refund_state(refund, state)
     else:
@@ -342,6 +373,7 @@ __all__ = [
     "close_expired_orders",
     "handle_payment_notification",
     "handle_refund_notification",
+    "late_refund_no_for",
     "mark_paid",
     "request_refund",
     "start_payment",

@@ -14,7 +14,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from catalog.models import Product
-from orders.models import Order, Payment
+from orders.models import Order, Payment, Refund
 from payments import services
 from tests.wechat_fixtures import client_for, post_notification
 
@@ -72,6 +72,22 @@ def test_mark_paid_applies_exactly_once_under_races(api, store, products, wechat
     payment = Payment.objects.get(order=order)
     results = run_in_threads(lambda i: services.mark_paid(payment, transaction_id="4200001", paid_at=None), THREADS)
     assert results.count(True) == 1 and results.count(False) == THREADS - 1
+
+
+def test_duplicate_payments_on_a_closed_order_refund_it_once(api, store, products, wechat):
+    from orders.services import close_order
+
+    response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0002", "quantity": 1}]}, format="json")
+    order = Order.objects.get(pk=response.json()["id"])
+    api.post(f"/api/v1/orders/{order.pk}/pay")
+    assert close_order(order)
+    wechat.complete_payment(order.pk.hex, notify=False)
+    payment = Payment.objects.get(order=order)
+    results = run_in_threads(lambda i: services.mark_paid(payment, transaction_id="4200002", paid_at=None), THREADS)
+    assert results.count(True) == 1
+    assert Refund.objects.get(order=order).amount_fen == order.total_fen
+    assert wechat.transactions[order.pk.hex].refunded == order.total_fen
+    assert Order.objects.get(pk=order.pk).status == "closed"
 
 
 def test_payment_racing_expiry_ends_consistent(api, store, products, wechat):

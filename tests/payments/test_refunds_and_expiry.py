@@ -160,3 +160,76 @@ def test_refund_lost_on_the_way_is_resubmitted_and_settled_by_the_task(staff_api
     paid.refresh_from_db()
     assert paid.refunded_fen == 400 and paid.status == "partially_refunded"
     assert wechat.transactions[paid.pk.hex].refunded == 400  # submitted once, refunded once
+
+
+@pytest.fixture
+def closed_then_paid(api, store, products, wechat) -> Order:
+    """An order closed (stock released) just as its customer paid at WeChat: the expiry race."""
+    from orders.services import close_order
+
+    response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0003", "quantity": 2}]}, format="json")
+    order = Order.objects.get(pk=response.json()["id"])
+    assert api.post(f"/api/v1/orders/{order.pk}/pay").status_code == 200
+    assert close_order(order)
+    wechat.complete_payment(order.pk.hex, notify=False)
+    return order
+
+
+def assert_refunded_once_and_still_closed(order, wechat, products):
+    order.refresh_from_db()
+    payment = order.payments.get()
+    assert order.status == "closed" and order.paid_at is None
+    assert payment.state == "succeeded"
+    late = Refund.objects.get(order=order)
+    assert late.out_refund_no == services.late_refund_no_for(payment) and late.payment == payment
+    assert late.amount_fen == payment.amount_fen == order.total_fen
+    assert wechat.transactions[order.pk.hex].refunded == order.total_fen  # refunded in full, once
+    products["SC0003"].refresh_from_db()
+    assert products["SC0003"].stock == 10  # released by the close, not touched again
+    return late
+
+
+def test_payment_notified_on_a_closed_order_is_refunded_once(closed_then_paid, wechat, products, client):
+    order = closed_then_paid
+    note = wechat.payment_notification(order.pk.hex)
+    assert post_notification(client, "/api/v1/payments/wechat/notify", note).status_code == 204
+    late = assert_refunded_once_and_still_closed(order, wechat, products)
+    assert late.state == "pending"
+    # WeChat's retry of the payment notification refunds nothing more
+    again = wechat.payment_notification(order.pk.hex)
+    assert post_notification(client, "/api/v1/payments/wechat/notify", again).status_code == 204
+    assert_refunded_once_and_still_closed(order, wechat, products)
+
+    wechat.settle_refund(late.out_refund_no, notify=False)
+    assert post_notification(client, REFUND_NOTIFY, wechat.refund_notification(late.out_refund_no)).status_code == 204
+    late = assert_refunded_once_and_still_closed(order, wechat, products)
+    assert late.state == "succeeded" and order.refunded_fen == order.total_fen
+
+
+def test_payment_found_by_query_on_a_closed_order_is_refunded_once(closed_then_paid, api, wechat, products):
+    order = closed_then_paid
+    payment = order.payments.get()
+    assert services.sync_payment(payment).state == "succeeded"
+    assert_refunded_once_and_still_closed(order, wechat, products)
+    services.sync_payment(payment)  # the client's "I paid" again
+    assert api.post(f"/api/v1/orders/{order.pk}/pay").status_code == 409
+    assert_refunded_once_and_still_closed(order, wechat, products)
+    wechat.settle_refund(services.late_refund_no_for(payment), notify=False)
+    services.sync_refund(Refund.objects.get(order=order))
+    assert assert_refunded_once_and_still_closed(order, wechat, products).state == "succeeded"
+
+
+def test_late_payment_refund_waits_for_wechat_and_the_task_submits_it(closed_then_paid, wechat, products, settings):
+    from payments.tasks import sync_pending_refunds
+
+    order = closed_then_paid
+    payment = order.payments.get()
+    pay_url = settings.WECHATPAY_BASE_URL
+    settings.WECHATPAY_BASE_URL = "http://127.0.0.1:9"  # WeChat unreachable for the refund
+    assert services.mark_paid(payment, transaction_id="4200000000000000000000000001", paid_at=None)
+    assert Refund.objects.get(order=order).state == "pending" and not wechat.refunds
+    settings.WECHATPAY_BASE_URL = pay_url
+    assert sync_pending_refunds(older_than_seconds=0) == 0  # submitted now
+    assert_refunded_once_and_still_closed(order, wechat, products)
+    assert not services.mark_paid(payment, transaction_id="4200000000000000000000000001", paid_at=None)
+    assert Refund.objects.filter(order=order).count() == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -100,3 +100,19 @@ def test_refund_of_an_unpaid_order_is_refused(login, orders):
 def test_cashier_cannot_refund(login, orders):
     response = login("cashier").post(reverse("backoffice:order-refund", args=[orders["old"].pk]), {"amount": "1.00"})
     assert response.status_code == 403 and not Refund.objects.exists()
+
+
+def test_date_filter_uses_the_stores_day_in_the_list_and_the_export(settings, login, shop, customer):
+    """``date_from``/``date_to`` are REPORTS_TIME_ZONE days on both pages, even when the export's
+    rows are fetched after the view returned (outside the page's time zone override)."""
+    settings.REPORTS_TIME_ZONE = "America/New_York"  # not TIME_ZONE (Asia/Shanghai)
+    order = create_order(customer=customer, store=shop, lines=[LineRequest("COLA", 1)])
+    # 02:00 UTC on 10 March: the evening of 9 March in New York, already 10 March in Shanghai.
+    Order.objects.filter(pk=order.pk).update(created_at=datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
+    client = login("manager")
+    for day, expected in (("2026-03-09", [order.pk]), ("2026-03-10", [])):
+        params = {"date_from": day, "date_to": day}
+        assert [o.pk for o in listed(client, **params)] == expected
+        response = client.get(reverse("backoffice:orders-export"), params)
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        assert [r["order_id"] for r in csv.DictReader(io.StringIO(body))] == [str(pk) for pk in expected]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import RegexValidator
 
 from catalog.models import Category, Product, Store
 from orders.models import Order
@@ -89,6 +90,14 @@ class OrderFilterForm(forms.Form):
 class RefundForm(forms.Form):
     amount = YuanField(label="Amount (¥)", min_value=Decimal("0.01"))
     reason = forms.CharField(max_length=80, required=False)
+    # Issued with the page: a second submit of the same form (double click, resent POST) is the
+    # same refund to payments.services.request_refund, not another one.  WeChat Pay's format.
+    out_refund_no = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=64,
+        required=False,
+        validators=[RegexValidator(r"^[A-Za-z0-9_*@|-]+$", "Invalid refund number.")],
+    )
 
 
 class StaffCreateForm(UserCreationForm):

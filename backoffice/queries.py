@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import CharField, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Concat
@@ -13,6 +13,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from catalog.models import PriceChange
 from gallery.models import GalleryChange
 from orders.models import Order, Refund
+from reports.queries import local_midnight
 
 
 def orders_matching(
@@ -30,9 +31,9 @@ def orders_matching(
     if store:
         orders = orders.filter(store=store)
     if date_from:
-        orders = orders.filter(created_at__date__gte=date_from)
+        orders = orders.filter(created_at__gte=local_midnight(date_from))
     if date_to:
-        orders = orders.filter(created_at__date__lte=date_to)
+        orders = orders.filter(created_at__lt=local_midnight(date_to + timedelta(days=1)))
     if q := q.strip():
         match = Q(lines__sku=q) | Q(payments__out_trade_no=q) | Q(payments__transaction_id=q)
         with contextlib.suppress(ValueError):
@@ -131,9 +132,9 @@ def audit_timeline(
         if subject:
             rows = rows.filter(subject__icontains=subject)
         if since:
-            rows = rows.filter(at__date__gte=since)
+            rows = rows.filter(at__gte=local_midnight(since))
         if until:
-            rows = rows.filter(at__date__lte=until)
+            rows = rows.filter(at__lt=local_midnight(until + timedelta(days=1)))
         parts.append(rows.order_by().values(*_COLUMNS))
     first, *rest = parts
     return first.union(*rest, all=True).order_by("-at") if rest else first.order_by("-at")

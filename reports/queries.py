@@ -33,6 +33,12 @@ def local_today() -> date:
     return timezone.now().astimezone(local_tz()).date()
 
 
+def local_midnight(day: date) -> datetime:
+    """The instant local ``day`` begins: day filters compare against this, so they do not
+    depend on whichever time zone happens to be active when the query runs."""
+    return datetime.combine(day, time.min, tzinfo=local_tz())
+
+
 @dataclass(frozen=True)
 class Period:
     """Whole local days, ``first`` to ``last`` inclusive."""
@@ -47,12 +53,12 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first, time.min, tzinfo=local_tz())
+        return local_midnight(self.first)
 
     @property
     def end(self) -> datetime:
         """Exclusive upper bound: local midnight after ``last``."""
-        return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=local_tz())
+        return local_midnight(self.last + timedelta(days=1))
 
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]

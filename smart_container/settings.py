@@ -205,6 +205,11 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Demo: manage.py seed_demo / rundemo.
+SC_DEMO_CATALOG = env("SC_DEMO_CATALOG", default="")  # catalog folder when --catalog is not given
+DEMO_ADMIN_USER = env("DEMO_ADMIN_USER", default="admin")
+DEMO_ADMIN_PASSWORD = env("DEMO_ADMIN_PASSWORD", default="")  # empty: generated once into var/
+
 # --- Recognition (PP-ShiTuV2).  See the README's variable table and docs/recognition.md.
 # Model folders: explicit folders win; otherwise the ones `shitu fetch-models` put in the cache.
 SHITU_DET_MODEL_DIR = env("SHITU_DET_MODEL_DIR", default="")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -24,6 +26,10 @@ def _filtered(request) -> tuple[OrderFilterForm, object]:
     form = OrderFilterForm(request.GET or None)
     criteria = form.cleaned_data if form.is_valid() else {}
     return form, orders_matching(**{k: v for k, v in criteria.items() if v})
+
+
+def new_out_refund_no() -> str:
+    return f"RF{uuid.uuid4().hex}"  # the form payments.services.request_refund gives its own
 
 
 class OrderListView(BackOfficeMixin, ListView):
@@ -51,9 +57,10 @@ class OrderDetailView(BackOfficeMixin, DetailView):
     def get_context_data(self, **kwargs):
         order = self.object
         refundable = order.total_fen - order.refunded_fen
+        initial = {"amount": refundable, "out_refund_no": new_out_refund_no()}
         return super().get_context_data(
             refundable_fen=refundable,
-            refund_form=kwargs.pop("refund_form", None) or RefundForm(initial={"amount": refundable}),
+            refund_form=kwargs.pop("refund_form", None) or RefundForm(initial=initial),
             can_refund=order.status in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED) and refundable > 0,
             **kwargs,
         )
@@ -85,10 +92,13 @@ class OrderRefundView(BackOfficeMixin, View):
                     amount_fen=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],
                     requested_by=request.user,
-                    out_refund_no=request.POST.get("out_refund_no") or None,
+                    out_refund_no=form.cleaned_data["out_refund_no"] or None,
                 )
             except APIException as exc:
                 form.add_error(None, "; ".join(drf_messages(exc.detail)))
+                # The refund may now exist (refused by WeChat Pay): trying again is a new one.
+                form.data = form.data.copy()
+                form.data["out_refund_no"] = new_out_refund_no()
             else:
                 shown = {Refund.State.SUCCEEDED: "succeeded", Refund.State.PENDING: "is being processed"}
                 messages.success(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -100,3 +100,48 @@ def test_refund_of_an_unpaid_order_is_refused(login, orders):
 def test_cashier_cannot_refund(login, orders):
     response = login("cashier").post(reverse("backoffice:order-refund", args=[orders["old"].pk]), {"amount": "1.00"})
     assert response.status_code == 403 and not Refund.objects.exists()
+
+
+def test_date_filter_uses_the_stores_day_in_the_list_and_the_export(settings, login, shop, customer):
+    """``date_from``/``date_to`` are REPORTS_TIME_ZONE days on both pages, even when the export's
+    rows are fetched after the view returned (outside the page's time zone override)."""
+    settings.REPORTS_TIME_ZONE = "America/New_York"  # not TIME_ZONE (Asia/Shanghai)
+    order = create_order(customer=customer, store=shop, lines=[LineRequest("COLA", 1)])
+    # 02:00 UTC on 10 March: the evening of 9 March in New York, already 10 March in Shanghai.
+    Order.objects.filter(pk=order.pk).update(created_at=datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
+    client = login("manager")
+    for day, expected in (("2026-03-09", [order.pk]), ("2026-03-10", [])):
+        params = {"date_from": day, "date_to": day}
+        assert [o.pk for o in listed(client, **params)] == expected
+        response = client.get(reverse("backoffice:orders-export"), params)
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        assert [r["order_id"] for r in csv.DictReader(io.StringIO(body))] == [str(pk) for pk in expected]
+
+
+def test_a_refund_form_sent_twice_refunds_once(login, shop, customer, wechat):
+    """The form carries its own out_refund_no, so a double click or a resent POST is one refund."""
+    order = create_order(customer=customer, store=shop, lines=[LineRequest("COLA", 2)])
+    payment_services.start_payment(order)
+    payment = order.payments.get()
+    wechat.complete_payment(payment.out_trade_no, notify=False)
+    payment_services.sync_payment(payment)
+    client = login("manager")
+    form = client.get(reverse("backoffice:order", args=[order.pk])).context["refund_form"]
+    key = form.initial["out_refund_no"]
+    assert f'name="out_refund_no" value="{key}"' in form.as_div()
+    data = {"amount": "2.00", "reason": "damaged", "out_refund_no": key}
+    for _ in range(2):
+        assert client.post(reverse("backoffice:order-refund", args=[order.pk]), data).status_code == 302
+    assert list(Refund.objects.filter(order=order).values_list("out_refund_no", "amount_fen")) == [(key, 200)]
+
+    forged = client.post(reverse("backoffice:order-refund", args=[order.pk]), {**data, "out_refund_no": "x" * 65})
+    assert forged.status_code == 400 and Refund.objects.filter(order=order).count() == 1
+
+
+def test_a_refused_refund_can_be_tried_again_from_the_page(login, orders):
+    """After an error the re-shown form has a new out_refund_no: the next try is a new refund."""
+    client = login("owner")
+    data = {"amount": "1.00", "out_refund_no": "RFfirst"}
+    response = client.post(reverse("backoffice:order-refund", args=[orders["open"].pk]), data)
+    assert response.status_code == 400 and "only paid orders can be refunded" in response.content.decode()
+    assert response.context["refund_form"]["out_refund_no"].value() not in ("", "RFfirst")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -75,3 +77,29 @@ def test_login_page_signs_in_with_username_and_password(client, staff):
 def test_wrong_password_is_refused(client, staff):
     response = client.post(reverse("backoffice:login"), {"username": "manager", "password": "nope"})
     assert response.status_code == 200 and b"correct username and password" in response.content
+
+
+ACTIONS = {  # every POST endpoint, with the lowest role allowed to use it
+    "product-edit": ([1], "manager"),
+    "product-photo-add": ([1], "manager"),
+    "product-photo-delete": ([1, 1], "manager"),
+    "order-refund": ([uuid.uuid4()], "manager"),
+    "review-add-crop": ([uuid.uuid4()], "manager"),
+    "review-done": ([uuid.uuid4()], "manager"),
+    "staff-role": ([1], "owner"),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_each_action_refuses_anonymous_visitors_and_lesser_roles(client, staff, action):
+    """Permission is checked before the object is looked up: no 404 tells a cashier what exists."""
+    args, lowest = ACTIONS[action]
+    url = reverse(f"backoffice:{action}", args=args)
+    response = client.post(url, {})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("backoffice:login"))
+    refused = ["nobody", "cashier"] + (["manager"] if lowest == "owner" else [])
+    for role in refused:
+        client.force_login(staff[role])
+        assert client.post(url, {}).status_code == 403, (action, role)
+    client.force_login(staff[lowest])
+    assert client.post(url, {}).status_code != 403, (action, lowest)

@@ -75,6 +75,16 @@ def test_seed_is_idempotent_and_updates_changed_prices(catalog_dir):
     assert (change.old_price_fen, change.new_price_fen, change.source) == (300, 350, "import")
 
 
+def test_seed_reads_the_folder_from_the_sc_demo_catalog_setting(settings, catalog_dir):
+    """SC_DEMO_CATALOG is a setting (environment or .env) like every other variable."""
+    settings.SC_DEMO_CATALOG = str(catalog_dir)
+    call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
+    assert Product.objects.count() == 5
+    settings.SC_DEMO_CATALOG = ""
+    with pytest.raises(CommandError, match="SC_DEMO_CATALOG"):
+        call_command("seed_demo")
+
+
 def test_seed_refuses_a_folder_without_catalog(tmp_path):
     with pytest.raises(CommandError, match=r"catalog\.csv"):
         call_command("seed_demo", catalog=str(tmp_path))

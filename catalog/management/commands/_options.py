@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
+from django.conf import settings
 from django.core.management.base import CommandError
 
 
 def add_catalog_argument(parser) -> None:
     parser.add_argument(
         "--catalog",
-        default=os.environ.get("SC_DEMO_CATALOG", ""),
+        default=settings.SC_DEMO_CATALOG,
         help="Catalog folder (catalog.csv with sku,name,price in yuan,image + the images). Default: $SC_DEMO_CATALOG.",
     )
 

@@ -8,7 +8,6 @@ developer restarts the demo.
 
 from __future__ import annotations
 
-import os
 import secrets
 from io import StringIO
 
@@ -52,8 +51,7 @@ class Command(BaseCommand):
 
     def _ensure_admin(self) -> tuple[str, str]:
         """The demo admin's password comes from DEMO_ADMIN_PASSWORD, else one generated once and kept in var/."""
-        username = os.environ.get("DEMO_ADMIN_USER", "admin")
-        password = os.environ.get("DEMO_ADMIN_PASSWORD", "")
+        username, password = settings.DEMO_ADMIN_USER, settings.DEMO_ADMIN_PASSWORD
         if not password:
             path = settings.VAR_DIR / "demo_admin_password"
             if not path.exists():

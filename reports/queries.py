@@ -112,8 +112,13 @@ def _paid_lines(period: Period, store: Store | None) -> QuerySet[OrderLine]:
 
 
 def _settled_refunds(period: Period, store: Store | None) -> QuerySet[Refund]:
+    """Refunds of sales: a payment that landed on a closed order was never a sale (no ``paid_at``),
+    so its automatic refund is not taken off the day's takings either."""
     refunds = Refund.objects.filter(
-        state=Refund.State.SUCCEEDED, settled_at__gte=period.start, settled_at__lt=period.end
+        state=Refund.State.SUCCEEDED,
+        settled_at__gte=period.start,
+        settled_at__lt=period.end,
+        order__paid_at__isnull=False,
     )
     return refunds.filter(order__store=store) if store else refunds
 

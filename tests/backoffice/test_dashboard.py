@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Store
-from orders.services import LineRequest, create_order
+from orders.models import Payment
+from orders.services import LineRequest, close_order, create_order
 from reports import queries
 from reports.models import DailySalesSummary
 from reports.tasks import daily_sales_summary
@@ -46,6 +47,17 @@ def test_sales_by_day_uses_the_local_day(sales, shop):
     assert (days[d2].orders, days[d2].items, days[d2].gross_fen, days[d2].refunded_fen) == (2, 4, 1700, 350)
     total = queries.totals(days.values())
     assert (total.orders, total.gross_fen, total.net_fen, total.average_basket_fen) == (4, 3700, 3350, 925)
+
+
+def test_refund_of_a_payment_on_a_closed_order_is_not_taken_off_sales(sales, shop, customer):
+    """A payment that lands after expiry is refunded automatically; it was never a sale either."""
+    d1, d2 = sales
+    closed = create_order(customer=customer, store=shop, lines=[LineRequest("TEA", 1)])
+    close_order(closed)
+    Payment.objects.create(order=closed, out_trade_no="LATE0001", amount_fen=closed.total_fen, state="succeeded")
+    settled_refund(closed, closed.total_fen, local(d2.year, d2.month, d2.day, 13, 0))
+    days = {d.day: d for d in queries.sales_by_day(queries.Period(d1, d2))}
+    assert (days[d2].orders, days[d2].gross_fen, days[d2].refunded_fen) == (2, 1700, 350)
 
 
 def test_sales_by_hour_and_top_products(sales):

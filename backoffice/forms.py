@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import RegexValidator
 
-from catalog.models import Category, Product, Store
+from catalog.models import MAX_STOCK, Category, Product, Store
 from orders.models import Order
 
 from .roles import ROLES
@@ -53,7 +53,7 @@ class ProductSearchForm(forms.Form):
 class ProductEditForm(forms.Form):
     name = forms.CharField(max_length=200)
     price = YuanField(label="Price (¥)")
-    stock = forms.IntegerField(min_value=0, max_value=1_000_000)
+    stock = forms.IntegerField(min_value=0, max_value=MAX_STOCK)
     is_active = forms.BooleanField(required=False, label="On sale")
 
 
@@ -63,7 +63,7 @@ class ProductCreateForm(forms.Form):
     barcode = forms.CharField(max_length=14, required=False)
     category = forms.ModelChoiceField(Category.objects.all(), required=False)
     price = YuanField(label="Price (¥)")
-    stock = forms.IntegerField(min_value=0, max_value=1_000_000, initial=0)
+    stock = forms.IntegerField(min_value=0, max_value=MAX_STOCK, initial=0)
     photo = forms.ImageField(required=False, help_text="A clear photo of the product; more can be added later.")
 
     def clean_sku(self) -> str:

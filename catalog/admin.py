@@ -19,10 +19,16 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 class ProductImageInline(admin.TabularInline):
+    """Photos are added through the back office or the API (``catalog.services.add_product_image``
+    checks the image and hashes it; the gallery embeds it); here they are shown and can be deleted."""
+
     model = ProductImage
     extra = 0
     fields = ["image", "width", "height", "sha256", "created_at"]
-    readonly_fields = ["width", "height", "sha256", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class PriceChangeInline(admin.TabularInline):
@@ -63,7 +69,10 @@ class ProductImageAdmin(admin.ModelAdmin):
     list_display = ["id", "product", "width", "height", "created_at"]
     search_fields = ["product__sku", "product__name", "sha256"]
     list_select_related = ["product"]
-    readonly_fields = ["width", "height", "sha256"]
+    readonly_fields = ["product", "image", "width", "height", "sha256"]
+
+    def has_add_permission(self, request):
+        return False  # see ProductImageInline
 
 
 @admin.register(PriceChange)

@@ -11,6 +11,7 @@ SKU_VALIDATOR = RegexValidator(
     "SKU must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
 )
 MAX_PRICE_FEN = 100_000_000  # one million yuan: anything above is a typo
+MAX_STOCK = 1_000_000  # units of one product in one store: anything above is a typo
 BARCODE_VALIDATOR = RegexValidator(r"^[0-9]{8,14}$", "Barcode must be 8 to 14 digits (EAN/UPC/GTIN).")
 
 
@@ -50,7 +51,7 @@ class Product(models.Model):
     barcode = models.CharField(max_length=14, unique=True, null=True, blank=True, validators=[BARCODE_VALIDATOR])
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
     price_fen = models.PositiveIntegerField(validators=[MinValueValidator(0), MaxValueValidator(MAX_PRICE_FEN)])
-    stock = models.PositiveIntegerField(default=0)
+    stock = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_STOCK)])
     is_active = models.BooleanField(default=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from smart_container.fields import FenField, StrictIntegerField
 
-from .models import MAX_PRICE_FEN, Category, PriceChange, Product, ProductImage, Store
+from .models import MAX_PRICE_FEN, MAX_STOCK, Category, PriceChange, Product, ProductImage, Store
 
 
 class StoreSerializer(serializers.ModelSerializer):
@@ -30,7 +30,7 @@ class ProductImageSerializer(serializers.ModelSerializer):
 
 class ProductSerializer(serializers.ModelSerializer):
     price_fen = FenField(max_value=MAX_PRICE_FEN)
-    stock = StrictIntegerField(min_value=0, max_value=10_000_000, required=False)
+    stock = StrictIntegerField(min_value=0, max_value=MAX_STOCK, required=False)
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     images = ProductImageSerializer(many=True, read_only=True)
 

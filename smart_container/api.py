@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from django.urls import URLPattern, re_path
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -130,17 +131,30 @@ def _json_error(http_status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(error_body(http_status, code, message), status=http_status)
 
 
-def handler400(request, exception=None) -> JsonResponse:
+def _for_api(request) -> bool:
+    """The API and its clients get the JSON shape; people on the back office get Django's pages."""
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def handler400(request, exception=None):
+    if not _for_api(request):
+        return defaults.bad_request(request, exception)
     return _json_error(400, "bad_request", "Bad request.")
 
 
-def handler403(request, exception=None) -> JsonResponse:
+def handler403(request, exception=None):
+    if not _for_api(request):
+        return defaults.permission_denied(request, exception)
     return _json_error(403, "permission_denied", "You do not have permission to perform this action.")
 
 
-def handler404(request, exception=None) -> JsonResponse:
+def handler404(request, exception=None):
+    if not _for_api(request):
+        return defaults.page_not_found(request, exception)
     return _json_error(404, "not_found", f"No such resource: {request.path}")
 
 
-def handler500(request) -> JsonResponse:
+def handler500(request):
+    if not _for_api(request):
+        return defaults.server_error(request)
     return _json_error(500, "server_error", "Internal server error.")

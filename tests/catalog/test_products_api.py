@@ -82,6 +82,8 @@ def test_search_filter_order_and_paginate(staff_client, make_product):
         ({"sku": "A1", "name": "x", "price_fen": "12"}, "price_fen"),
         ({"sku": "A1", "name": "x", "price_fen": True}, "price_fen"),
         ({"sku": "A1", "name": "x", "price_fen": 1, "stock": -3}, "stock"),
+        ({"sku": "A1", "name": "x", "price_fen": 1, "stock": 1_000_001}, "stock"),
+        ({"sku": "A1", "name": "x", "price_fen": 100_000_001}, "price_fen"),
         ({"sku": "A1", "name": "x", "price_fen": 1, "stock": "many"}, "stock"),
         ({"sku": "bad sku!", "name": "x", "price_fen": 1}, "sku"),
         ({"sku": "A1", "name": "x", "price_fen": 1, "barcode": "12ab"}, "barcode"),

@@ -26,6 +26,12 @@ def test_unknown_api_url_is_json_404(client):
     }
 
 
+def test_pages_outside_the_api_get_html_errors(client):
+    response = client.get("/backoffice/orders/00000000-0000-0000-0000-000000000000/nothing-here")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
 def test_method_not_allowed_in_error_shape(staff_client):
     response = staff_client.put("/api/v1/orders", {}, format="json")
     assert response.status_code == 405
@@ -116,8 +122,9 @@ def test_admin_price_edit_goes_to_history(admin_client, admin_user, make_product
     )
 
 
-def test_admin_cannot_add_orders(admin_client):
+def test_admin_cannot_add_orders_or_bypass_the_photo_service(admin_client):
     assert admin_client.get("/admin/orders/order/add/").status_code == 403
+    assert admin_client.get("/admin/catalog/productimage/add/").status_code == 403
     assert not Order.objects.exists() and not Product.objects.exists()
 
 

@@ -114,10 +114,3 @@ def close_order(order: Order) -> bool:
     for line in locked.lines.exclude(product=None):
         Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
     return True
-
-
-def close_expired_orders(now=None) -> int:
-    """Close every unpaid order past its expiry; returns how many were closed."""
-    now = now or timezone.now()
-    expired = Order.objects.filter(status=Order.Status.CREATED, expires_at__lte=now).only("pk", "status")
-    return sum(close_order(order) for order in expired.iterator())

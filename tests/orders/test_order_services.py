@@ -12,7 +12,8 @@ from rest_framework.exceptions import ValidationError
 
 from catalog.models import Product
 from orders.models import InvalidTransition, Order, OrderLine
-from orders.services import LineRequest, OutOfStock, close_expired_orders, close_order, create_order
+from orders.services import LineRequest, OutOfStock, close_order, create_order
+from orders.tasks import close_expired_orders
 
 
 @pytest.mark.django_db

@@ -71,28 +71,31 @@ def machine_facts() -> dict:
 
 
 # ---- live: upload -> recognisable, delete -> gone --------------------------------------------
-def start_workers(log_dir: Path) -> list[subprocess.Popen]:
-    """A gallery and a recognition worker with this process's environment; waits until they answer."""
+def start_workers(
+    log_dir: Path, *, env: dict[str, str] | None = None, prefix: str = "bench", timeout: float = 120
+) -> list[subprocess.Popen]:
+    """A gallery and a recognition worker (``env``, else this process's environment); waits until
+    both answer a ping.  The benchmark and the integration tests start their workers here."""
     from smart_container.celery import app
 
     run = uuid.uuid4().hex[:8]
     names = set()
     procs = []
     for queue in ("gallery", "recognition"):
-        name = f"bench-{queue}-{run}@{platform.node()}"
+        name = f"{prefix}-{queue}-{run}@{platform.node()}"
         names.add(name)
-        log = (log_dir / f"bench-{queue}.log").open("wb")
+        log = (log_dir / f"{prefix}-{queue}.log").open("wb")
         cmd = [sys.executable, "-m", "celery", "-A", "smart_container", "worker", "-Q", queue, "-c", "1", "-n", name]
-        cmd += ["--without-gossip", "--without-mingle", "-l", "WARNING"]
-        procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT))
-    deadline = time.monotonic() + 120
+        cmd += ["--without-gossip", "--without-mingle", "-l", "INFO"]
+        procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT))
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if names <= {n for reply in app.control.ping(timeout=1.0) for n in reply}:
             return procs
         if any(p.poll() is not None for p in procs):
             break
     stop_workers(procs)
-    raise RuntimeError(f"bench workers did not start; see {log_dir}/bench-*.log")
+    raise RuntimeError(f"{prefix} workers did not start in {timeout:.0f} s; see {log_dir}/{prefix}-*.log")
 
 
 def stop_workers(procs: list[subprocess.Popen]) -> None:
@@ -103,6 +106,7 @@ def stop_workers(procs: list[subprocess.Popen]) -> None:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
 
 
 def _ask(vector: np.ndarray | None = None, photo: bytes | None = None) -> dict:

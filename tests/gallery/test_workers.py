@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 import redis
@@ -21,6 +17,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from gallery.bench import start_workers, stop_workers
 from gallery.tasks import probe
 from smart_container.celery import app
 
@@ -28,7 +25,6 @@ from .conftest import photo
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 5.0  # seconds; the 2 s target is measured by `manage.py gallery_bench`
 
 
@@ -60,31 +56,9 @@ def workers(engine_settings, tmp_path):
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.delete("gallery", "recognition")  # nothing left over from an earlier run
     cache.clear()
-    run = uuid.uuid4().hex[:8]
-    procs = []
-    for queue in ("gallery", "recognition"):
-        log = (tmp_path / f"{queue}.log").open("wb")
-        cmd = [sys.executable, "-m", "celery", "-A", "smart_container", "worker", "-Q", queue, "-c", "1"]
-        cmd += ["-n", f"{queue}-{run}@%h", "--without-gossip", "--without-mingle", "-l", "INFO"]
-        procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-    names = {f"gallery-{run}@{os.uname().nodename}", f"recognition-{run}@{os.uname().nodename}"}
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        answered = {name for reply in app.control.ping(timeout=1.0) for name in reply}
-        if names <= answered:
-            break
-        assert all(p.poll() is None for p in procs), (tmp_path / "gallery.log").read_text()[-3000:]
-    else:
-        pytest.fail("workers did not start in 90 s")
+    procs = start_workers(tmp_path, env=env, prefix="test", timeout=90)
     yield tmp_path
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    stop_workers(procs)
 
 
 def ask_recognition_worker(seed: int) -> dict:

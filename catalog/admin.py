@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from smart_container.admin import AppendOnlyLogAdmin
+
 from . import services
 from .models import Category, PriceChange, Product, ProductImage, Store
 
@@ -76,17 +78,8 @@ class ProductImageAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriceChange)
-class PriceChangeAdmin(admin.ModelAdmin):
+class PriceChangeAdmin(AppendOnlyLogAdmin):
     list_display = ["product", "old_price_fen", "new_price_fen", "changed_by", "source", "changed_at"]
     list_filter = ["source"]
     search_fields = ["product__sku"]
     list_select_related = ["product", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

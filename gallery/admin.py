@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from smart_container.admin import AppendOnlyLogAdmin
+
 from .models import GalleryChange, GalleryEmbedding, GalleryState, GalleryWorker
 
 
@@ -12,21 +14,12 @@ class GalleryEmbeddingAdmin(admin.ModelAdmin):
 
 
 @admin.register(GalleryChange)
-class GalleryChangeAdmin(admin.ModelAdmin):
+class GalleryChangeAdmin(AppendOnlyLogAdmin):
     """The log is append-only: readable here, never edited."""
 
     list_display = ["version", "op", "label", "image_id", "actor", "reason", "created_at"]
     list_filter = ["op"]
     search_fields = ["label", "reason"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(GalleryWorker)

@@ -125,6 +125,8 @@ def test_admin_price_edit_goes_to_history(admin_client, admin_user, make_product
 def test_admin_cannot_add_orders_or_bypass_the_photo_service(admin_client):
     assert admin_client.get("/admin/orders/order/add/").status_code == 403
     assert admin_client.get("/admin/catalog/productimage/add/").status_code == 403
+    for log in ("catalog/pricechange", "gallery/gallerychange"):  # audit logs are append-only
+        assert admin_client.get(f"/admin/{log}/add/").status_code == 403
     assert not Order.objects.exists() and not Product.objects.exists()
 
 

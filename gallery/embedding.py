@@ -28,17 +28,23 @@ def embed_photo(data: bytes) -> EmbeddedPhoto:
     better for cluttered photos, at the cost of one detector run per photo.
     """
     image = decode_image(data, **conf.decode_limits())
-    detector, extractor = runtime.thread_models()
+    crop_rule = {
+        "enabled": getattr(settings, "GALLERY_MAINBODY_CROP", False),
+        "min_score": getattr(settings, "GALLERY_CROP_MIN_SCORE", 0.5),
+        "min_size": conf.recognizer_config().min_box_size,
+    }
+    return runtime.run(lambda models: _embed(models, image, **crop_rule))
+
+
+def _embed(models, image: np.ndarray, *, enabled: bool, min_score: float, min_size: float) -> EmbeddedPhoto:
+    """On the engine thread: the crop rule, then one feature pass."""
+    detector, extractor = models.detector, models.extractor
     crop_box = None
-    if getattr(settings, "GALLERY_MAINBODY_CROP", False):
+    if enabled:
         (rows,) = detector.detect([image])
         height, width = image.shape[:2]
         boxes, _, whole = postprocess.select_boxes(
-            rows,
-            image_size=(width, height),
-            score_threshold=getattr(settings, "GALLERY_CROP_MIN_SCORE", 0.5),
-            max_det=1,
-            min_size=conf.recognizer_config().min_box_size,
+            rows, image_size=(width, height), score_threshold=min_score, max_det=1, min_size=min_size
         )
         if not whole:
             crop_box = tuple(float(v) for v in boxes[0][:4])

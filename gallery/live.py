@@ -257,13 +257,6 @@ def current_gallery() -> GalleryIndex:
     return live.index
 
 
-def get_recognizer():
-    """This thread's recognition Recognizer, searching the live gallery."""
-    from recognition import runtime
-
-    return runtime.get_recognizer(current_gallery())
-
-
 def reset() -> None:
     """Forget this process's live gallery (tests; after changing settings)."""
     global _live

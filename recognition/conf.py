@@ -8,6 +8,7 @@ from django.conf import settings
 
 from recognition.engine import model_store
 from recognition.engine.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, MIN_SIDE
+from recognition.engine.models import InferenceOptions
 
 
 def _setting(name: str, default):
@@ -56,8 +57,14 @@ def decode_limits() -> dict[str, int]:
     }
 
 
-def inference_options() -> dict:
-    return {"threads": _setting("SHITU_CPU_THREADS", 2), "mkldnn": _setting("SHITU_MKLDNN", True)}
+def inference_options() -> InferenceOptions:
+    """How the predictors run (backend, threads, oneDNN, bf16, batch chunk), one object for every caller."""
+    return InferenceOptions(
+        threads=_setting("SHITU_CPU_THREADS", 2),
+        mkldnn=_setting("SHITU_MKLDNN", True),
+        bf16=rec_bf16(),
+        max_batch=inference_options_max_batch(),
+    )
 
 
 def recognizer_config(**overrides):

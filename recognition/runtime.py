@@ -1,10 +1,12 @@
-"""Build the recognition models from settings once per process; hand each thread its own predictors.
+"""The recognition models of this process, built from settings, run on one engine thread.
 
-The Celery workers and the in-process (embedded) path all come through here.  The models are
-loaded once per process (lazily, so a forked worker loads them in the child); each thread
-gets clones of the predictors (Paddle predictors are not thread-safe; clones share the
-weights).  The gallery is not the engine's: callers pass the one they search (the live
-gallery of ``gallery.live`` in the product, an index file in the CLI).
+Web processes (the dev server makes a thread per request, gunicorn ``--threads``), Celery
+workers (prefork, threads or solo) and the embedded in-process path all come through here.
+The models are built on first use, or by ``preload()``, on the process's engine thread
+(``recognition.engine.runner``), and every model call is handed to that thread: Paddle
+predictors must not move between threads, and a clone fails on a second thread under
+oneDNN.  A forked child gets its own engine thread.  The gallery is not the engine's:
+callers pass the one they search (the live gallery in the product, an index file in the CLI).
 """
 
 from __future__ import annotations
@@ -12,93 +14,81 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
 from recognition import conf
 from recognition.engine.gallery import GalleryIndex, set_search_threads
 from recognition.engine.images import decode_image_scaled
+from recognition.engine.models import Models, build_models
 from recognition.engine.pipeline import Recognition, Recognizer
-from recognition.engine.predictors import Detector, FeatureExtractor, ModelError
+from recognition.engine.runner import EngineThread
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Engine:
-    detector: Detector
-    extractor: FeatureExtractor
-    pid: int
-
+T = TypeVar("T")
 
 _lock = threading.Lock()
-_engine: Engine | None = None
-_local = threading.local()
+_engine: EngineThread[Models] | None = None
 
 
-def engine() -> Engine:
-    """The process-wide engine (models loaded on first use, again after a fork)."""
+def _build() -> Models:
+    """Runs on the engine thread: fresh predictors from the settings, warmed up."""
+    dirs = conf.model_dirs()
+    set_search_threads(conf.search_threads())
+    return build_models(dirs["detector"], dirs["extractor"], conf.inference_options(), warm_up=conf.warmup_enabled())
+
+
+def engine() -> EngineThread[Models]:
+    """This process's engine thread (started on first use, again after a fork)."""
     global _engine
     with _lock:
         if _engine is None or _engine.pid != os.getpid():
-            dirs = conf.model_dirs()
-            opts = conf.inference_options()
-            for name, folder in dirs.items():
-                if folder is None or not folder.is_dir():
-                    raise ModelError(f"{name} model folder {folder} not found: run `manage.py shitu fetch-models`")
-            set_search_threads(conf.search_threads())
-            detector = Detector(dirs["detector"], **opts)
-            extractor = FeatureExtractor(
-                dirs["extractor"], max_batch=conf.inference_options_max_batch(), bf16=conf.rec_bf16(), **opts
-            )
-            _engine = Engine(detector, extractor, os.getpid())
-            _local.__dict__.clear()
+            _engine = EngineThread(_build)
         return _engine
 
 
-def thread_models() -> tuple[Detector, FeatureExtractor]:
-    """This thread's own predictor clones, made (and warmed up) on the thread's first call."""
-    eng = engine()
-    if getattr(_local, "engine", None) is not eng:
-        _local.detector, _local.extractor, _local.engine = eng.detector.clone(), eng.extractor.clone(), eng
-        if conf.warmup_enabled():
-            warm_up(_local.detector, _local.extractor)
-    return _local.detector, _local.extractor
+def run(fn: Callable[[Models], T]) -> T:
+    """``fn(models)`` on the engine thread (raises ``ModelError`` when the models are missing)."""
+    return engine().run(fn)
 
 
-def get_recognizer(gallery: GalleryIndex) -> Recognizer:
-    """A Recognizer over ``gallery`` with this thread's predictors and the settings' thresholds.
+def preload() -> bool:
+    """Build and warm the models now, so the first photo costs what later ones cost.
 
-    A Recognizer is a light wrapper, so one is made per call for whichever gallery the caller serves.
+    Returns False (and logs why) when they cannot be loaded yet; recognition then reports
+    the failure per photo, and a later call or photo tries again.
     """
-    detector, extractor = thread_models()
-    return Recognizer(detector, extractor, gallery, conf.recognizer_config())
+    try:
+        run(lambda models: None)
+    except Exception as exc:
+        logger.warning("recognition models not loaded: %s", exc)
+        return False
+    return True
 
 
-def warm_up(detector: Detector, extractor: FeatureExtractor) -> None:
-    """One throw-away pass so the first customer does not pay for oneDNN kernel creation.
-
-    The first forward of a predictor is several times slower than the next ones.
-    """
-    image = np.full((480, 640, 3), 127, np.uint8)
-    detector.detect([image])
-    extractor.embed([image] * min(5, extractor.max_batch))
+def recognize(image: np.ndarray, gallery: GalleryIndex) -> Recognition:
+    """Recognise a decoded RGB photo against ``gallery`` with the settings' thresholds."""
+    config = conf.recognizer_config()
+    return run(lambda m: Recognizer(m.detector, m.extractor, gallery, config).recognize(image))
 
 
 def recognize_bytes(data: bytes, gallery: GalleryIndex) -> Recognition:
     """Decode an uploaded photo with the configured limits and recognise it (raises ImageError).
 
-    Boxes and ``image_size`` are in the original photo's pixels (EXIF orientation applied),
-    also when ``SHITU_DECODE_MAX_SIDE`` lets a large JPEG decode at reduced scale.
+    Decoding runs on the caller's thread.  Boxes and ``image_size`` are in the original
+    photo's pixels (EXIF orientation applied), also when ``SHITU_DECODE_MAX_SIDE`` lets a
+    large JPEG decode at reduced scale.
     """
     image, (sx, sy) = decode_image_scaled(data, **conf.decode_limits(), max_side=conf.decode_max_side())
-    return get_recognizer(gallery).recognize(image).rescaled(sx, sy)
+    return recognize(image, gallery).rescaled(sx, sy)
 
 
 def reset() -> None:
-    """Forget the loaded engine (tests; after changing settings)."""
+    """Forget the loaded models and stop the engine thread (tests; after changing settings)."""
     global _engine
     with _lock:
+        if _engine is not None and _engine.pid == os.getpid():
+            _engine.close()
         _engine = None
-        _local.__dict__.clear()

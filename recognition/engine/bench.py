@@ -9,6 +9,8 @@ same photo through a naive loop that embeds and searches one crop at a time.
 from __future__ import annotations
 
 import io
+import queue
+import threading
 import time
 from dataclasses import replace
 
@@ -240,3 +242,178 @@ def to_markdown(result: dict) -> str:
             f" / p95 {d['scaled']['p95']:.1f} ms.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux)."""
+    import os
+
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def _concurrent_round(recognize_once, clients: int) -> tuple[list[float], float, float]:
+    """``clients`` threads send one photo each at the same instant: (latencies ms, wall s, CPU s).
+
+    ``recognize_once(client)`` runs on the client's thread; latency is from the common start.
+    """
+    latencies: list[float] = []
+    errors: list[BaseException] = []
+    go = threading.Barrier(clients + 1)
+
+    def client(i: int) -> None:
+        go.wait()
+        t0 = time.perf_counter()
+        try:
+            recognize_once(i)
+        except BaseException as exc:  # reported below, not hidden
+            errors.append(exc)
+        latencies.append((time.perf_counter() - t0) * 1e3)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    go.wait()
+    for t in threads:
+        t.join()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {clients} requests failed: {errors[0]}")
+    return latencies, wall, cpu
+
+
+def bench_thread_models(
+    build_models,
+    data: bytes,
+    gallery_size: int,
+    config: RecognizerConfig,
+    *,
+    clients: int = 4,
+    rounds: int = 8,
+    log=print,
+) -> dict:
+    """The two thread models that work with oneDNN, under ``clients`` concurrent requests.
+
+    * ``engine_thread``: one engine thread owns one set of predictors; request threads decode
+      their photo and hand the recognition to it (what ``recognition.runtime`` does).
+    * ``per_thread``: every request thread has its own fresh predictors (``create_predictor``).
+
+    ``build_models()`` returns warmed-up ``Models`` for the calling thread.  The rounds of the
+    two models alternate, so a shared host's load weighs on both alike; the ratios are taken
+    round by round.  Also reports the memory of the first and of each further predictor set,
+    CPU time per photo, and one request at a time on the engine for reference.
+    """
+    from .runner import EngineThread
+
+    out: dict = {"clients": clients, "rounds": rounds}
+    rss0 = rss_mb()
+    engine = EngineThread(build_models)
+    dim = engine.run(lambda m: m.extractor.dim)
+    out["first_set_mb"] = rss_mb() - rss0
+    gallery = random_gallery(gallery_size, dim)
+
+    def on_engine(_client: int) -> None:
+        image = decode_image(data, **DEFAULT_LIMITS)
+        engine.run(lambda m: Recognizer(m.detector, m.extractor, gallery, config).recognize(image))
+
+    own: dict[int, Recognizer] = {}
+    rss1 = rss_mb()
+    sets = threading.Barrier(clients)
+
+    def per_thread(client: int) -> None:
+        if client not in own:  # first call on this thread: build its predictors (untimed round)
+            models = build_models()
+            own[client] = Recognizer(models.detector, models.extractor, gallery, config)
+            sets.wait()
+        own[client].recognize(decode_image(data, **DEFAULT_LIMITS))
+
+    # per_thread needs the same client threads every round: they live on, fed by a job queue.
+    inbox = {i: queue.SimpleQueue() for i in range(clients)}
+
+    def resident(i: int) -> None:
+        while (job := inbox[i].get()) is not None:
+            job()
+
+    for i in range(clients):
+        threading.Thread(target=resident, args=(i,), daemon=True).start()
+
+    def on_own_thread(client: int) -> None:
+        done = threading.Event()
+        failure: list[BaseException] = []
+
+        def job():
+            try:
+                per_thread(client)
+            except BaseException as exc:
+                failure.append(exc)
+            done.set()
+
+        inbox[client].put(job)
+        done.wait()
+        if failure:
+            raise failure[0]
+
+    _concurrent_round(on_own_thread, clients)  # builds and warms every thread's set
+    out["further_set_mb"] = (rss_mb() - rss1) / clients
+    _concurrent_round(on_engine, clients)
+    samples: dict[str, dict[str, list[float]]] = {
+        k: {"latency": [], "wall": [], "cpu": []} for k in ("single", "engine_thread", "per_thread")
+    }
+    for r in range(rounds):
+        order = [("engine_thread", on_engine), ("per_thread", on_own_thread)]
+        for name, fn in order if r % 2 == 0 else order[::-1]:
+            lat, wall, cpu = _concurrent_round(fn, clients)
+            samples[name]["latency"] += lat
+            samples[name]["wall"].append(wall)
+            samples[name]["cpu"].append(cpu)
+        lat, wall, cpu = _concurrent_round(on_engine, 1)
+        samples["single"]["latency"] += lat
+        samples["single"]["wall"].append(wall)
+        samples["single"]["cpu"].append(cpu)
+        log(
+            f"round {r + 1}/{rounds}: engine max {max(samples['engine_thread']['latency'][-clients:]):.0f} ms,"
+            f" per-thread max {max(samples['per_thread']['latency'][-clients:]):.0f} ms"
+        )
+    for i in range(clients):
+        inbox[i].put(None)
+    engine.close()
+    for name, s in samples.items():
+        n = 1 if name == "single" else clients
+        arr = np.asarray(s["latency"])
+        out[name] = {
+            "p50": float(np.percentile(arr, 50)),
+            "p95": float(np.percentile(arr, 95)),
+            "max": float(arr.max()),
+            "photos_per_s": n * len(s["wall"]) / sum(s["wall"]),
+            "cpu_ms_per_photo": 1e3 * sum(s["cpu"]) / (n * len(s["cpu"])),
+        }
+    eng, own_ = samples["engine_thread"], samples["per_thread"]
+    out["wall_ratio_per_thread_over_engine"] = float(np.median(np.divide(own_["wall"], eng["wall"])))
+    return out
+
+
+def thread_models_markdown(result: dict) -> str:
+    n = result["clients"]
+    rows = [
+        "| thread model | predictor sets | latency p50 / p95 / max (ms) | photos/s | CPU ms per photo |",
+        "|---|---|---|---|---|",
+    ]
+    for key, name, sets in (
+        ("single", "one request at a time (engine thread)", 1),
+        ("engine_thread", f"one engine thread per process, {n} concurrent", 1),
+        ("per_thread", f"fresh predictors per request thread, {n} concurrent", n),
+    ):
+        r = result[key]
+        rows.append(
+            f"| {name} | {sets} | {r['p50']:.0f} / {r['p95']:.0f} / {r['max']:.0f}"
+            f" | {r['photos_per_s']:.2f} | {r['cpu_ms_per_photo']:.0f} |"
+        )
+    rows += [
+        "",
+        f"Wall time of a round of {n}, per-thread / engine thread (median of the rounds, which alternate):"
+        f" {result['wall_ratio_per_thread_over_engine']:.2f}.",
+        f"Memory: the first predictor set costs {result['first_set_mb']:.0f} MB (Paddle's runtime included),"
+        f" each further set {result['further_set_mb']:.0f} MB.",
+    ]
+    return "\n".join(rows) + "\n"

@@ -3,8 +3,8 @@
 Both load either on-disk format: the legacy program ``inference.pdmodel`` or the Paddle 3
 PIR program ``inference.json`` (each with ``inference.pdiparams``).  Inputs are fed by the
 names the model declares, so a detector declaring only ``image`` and ``scale_factor`` works.
-A Paddle predictor is not thread-safe: use one instance per thread; ``clone()`` gives a new
-instance that shares the weights (cheap).
+A Paddle predictor is not thread-safe: use one instance per thread (``recognition.engine.runner``
+runs them all on one engine thread); ``clone()`` gives a freshly created one with the same settings.
 """
 
 from __future__ import annotations
@@ -124,41 +124,25 @@ def _create_predictor(model_dir, threads: int, mkldnn: bool, bf16: bool = False)
 
 
 class _PaddleModel:
-    def __init__(
-        self, model_dir, *, threads: int = 1, mkldnn: bool = True, bf16: bool = False, _predictor=None, _meta=None
-    ):
+    def __init__(self, model_dir, *, threads: int = 1, mkldnn: bool = True, bf16: bool = False):
         self.model_dir = Path(model_dir)
         self.threads = threads
         self.mkldnn = mkldnn
         self.bf16 = bool(bf16 and mkldnn)
-        if _predictor is None:
-            self._predictor, self.format = _create_predictor(model_dir, threads, mkldnn, self.bf16)
-            self.version = model_version(model_dir)
-        else:
-            self._predictor = _predictor
-            self.format, self.version = _meta
+        self._predictor, self.format = _create_predictor(model_dir, threads, mkldnn, self.bf16)
+        self.version = model_version(model_dir)
         self.input_names: list[str] = list(self._predictor.get_input_names())
         self.output_names: list[str] = list(self._predictor.get_output_names())
         self._inputs = {name: self._predictor.get_input_handle(name) for name in self.input_names}
         self._outputs = [self._predictor.get_output_handle(name) for name in self.output_names]
 
     def clone(self):
-        """A new instance for another thread, sharing the loaded weights."""
-        twin = object.__new__(type(self))
-        _PaddleModel.__init__(
-            twin,
-            self.model_dir,
-            threads=self.threads,
-            mkldnn=self.mkldnn,
-            bf16=self.bf16,
-            _predictor=self._predictor.clone(),
-            _meta=(self.format, self.version),
-        )
-        twin._after_clone(self)
-        return twin
+        """A new instance with the same settings, for another thread: a freshly created predictor.
 
-    def _after_clone(self, source) -> None:
-        pass
+        Not Paddle's ``predictor.clone()``: with oneDNN its clones share weight tensors whose
+        layout the first run converts, and a clone run on another thread then fails.
+        """
+        raise NotImplementedError
 
     def _run(self, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
         for name, handle in self._inputs.items():
@@ -186,8 +170,8 @@ class Detector(_PaddleModel):
         if "image" not in self.input_names:
             raise ModelError(f"{model_dir}: a detector must declare an 'image' input, it declares {self.input_names}")
 
-    def _after_clone(self, source) -> None:
-        self.size = source.size
+    def clone(self) -> Detector:
+        return Detector(self.model_dir, threads=self.threads, mkldnn=self.mkldnn, size=self.size)
 
     def prepare(self, images: list[np.ndarray]) -> dict[str, np.ndarray]:
         return preprocess.detector_inputs(images, self.size)
@@ -246,9 +230,15 @@ class FeatureExtractor(_PaddleModel):
         self._buffer = np.empty((self.max_batch, 3, size, size), dtype=np.float32)
         self.dim = int(self.embed_prepared(np.zeros((1, 3, size, size), np.float32)).shape[1])
 
-    def _after_clone(self, source) -> None:
-        self.size, self.max_batch, self.dim = source.size, source.max_batch, source.dim
-        self._buffer = np.empty_like(source._buffer)
+    def clone(self) -> FeatureExtractor:
+        return FeatureExtractor(
+            self.model_dir,
+            threads=self.threads,
+            mkldnn=self.mkldnn,
+            bf16=self.bf16,
+            max_batch=self.max_batch,
+            size=self.size,
+        )
 
     def prepare(self, crops: list[np.ndarray]) -> np.ndarray:
         if len(crops) <= self.max_batch:

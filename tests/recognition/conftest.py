@@ -13,6 +13,9 @@ import pytest
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
+# The real PP-ShiTuV2 networks with random weights in ../shared beside the repository (read its
+# README); SC_SHARED_MODELS points elsewhere (a git worktree has no ../shared).
+SHARED_MODELS = Path(os.environ.get("SC_SHARED_MODELS") or HERE.parents[1].parent / "shared" / "models")
 
 
 @pytest.fixture(scope="session")

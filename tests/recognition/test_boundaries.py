@@ -1,4 +1,4 @@
-"""The engine stays free of Django; the runtime adapter builds it from settings per process/thread."""
+"""The engine stays free of Django; the runtime adapter builds it from settings once per process."""
 
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ ENGINE = ROOT / "recognition" / "engine"
 
 def test_engine_imports_without_django():
     modules = sorted(p.stem for p in ENGINE.glob("*.py") if p.stem != "__init__")
-    assert {"images", "preprocess", "predictors", "postprocess", "gallery", "pipeline", "model_store", "bench"} <= set(
-        modules
-    )
+    expected = {"images", "preprocess", "predictors", "postprocess", "gallery", "pipeline", "model_store", "bench"}
+    assert expected | {"models", "runner"} <= set(modules)
     code = (
         "import sys, importlib\n"
         f"for name in {modules!r}:\n"
@@ -62,18 +61,26 @@ def configured(settings, models, tmp_path):
     runtime.reset()
 
 
-def test_runtime_builds_once_and_gives_each_thread_its_own_predictors(configured):
+def _embed(crops):
+    return runtime.run(lambda models: models.extractor.embed(crops))
+
+
+def test_runtime_builds_once_and_runs_every_threads_models_on_its_engine_thread(configured):
     eng = runtime.engine()
     assert runtime.engine() is eng
-    gallery = GalleryIndex(eng.extractor.dim, version=eng.extractor.version)
-    gallery.add([1, 2], eng.extractor.embed([pattern(ITEM_A), pattern(ITEM_B)]), ["A", "B"])
-    main = runtime.get_recognizer(gallery)
-    assert runtime.get_recognizer(gallery).detector is main.detector  # clones made once per thread
-    assert main.detector is not eng.detector and main.gallery is gallery
-    others, results = [], []
+    seen = []
+
+    def where(models):
+        seen.append((threading.current_thread(), models))
+        return models
+
+    models = runtime.run(where)
+    gallery = GalleryIndex(models.extractor.dim, version=models.extractor.version)
+    gallery.add([1, 2], _embed([pattern(ITEM_A), pattern(ITEM_B)]), ["A", "B"])
+    results = []
 
     def work():
-        others.append(runtime.get_recognizer(gallery))
+        runtime.run(where)
         results.append(runtime.recognize_bytes(encode(scene()), gallery))
 
     threads = [threading.Thread(target=work) for _ in range(2)]
@@ -81,11 +88,14 @@ def test_runtime_builds_once_and_gives_each_thread_its_own_predictors(configured
         t.start()
     for t in threads:
         t.join()
-    assert len({id(r.detector) for r in [main, *others]}) == 3  # one predictor set per thread
-    assert len({id(r.extractor) for r in [main, *others]}) == 3
-    assert all(r.gallery is gallery for r in others)  # one shared gallery
+    assert len(seen) == 3 and {thread for thread, _ in seen} == {eng._thread}  # one engine thread
+    assert all(m is models for _, m in seen)  # one predictor set per process
+    assert eng._thread is not threading.current_thread()
     for result in results:
         assert {line.label: line.quantity for line in result.lines} == {"A": 2, "B": 1}
+    eng.close()
+    runtime.reset()
+    assert runtime.engine() is not eng  # a fresh engine (settings changed, or a forked child)
 
 
 def test_runtime_applies_upload_limits(configured):
@@ -115,7 +125,7 @@ def test_recognize_bytes_reports_original_pixels_when_decoding_at_reduced_scale(
     configured.SHITU_MATCH_THRESHOLD = 0.8  # JPEG at quality 95
     runtime.reset()
     gallery = GalleryIndex(512)
-    gallery.add([1, 2], runtime.engine().extractor.embed([pattern(ITEM_A), pattern(ITEM_B)]), ["A", "B"])
+    gallery.add([1, 2], _embed([pattern(ITEM_A), pattern(ITEM_B)]), ["A", "B"])
     result = runtime.recognize_bytes(encode(photo, "JPEG", quality=95), gallery)
     assert result.image_size == (1280, 1280)
     lines = {line.label: line for line in result.lines}

@@ -7,7 +7,8 @@ test session runs it twice)::
     FLAGS_enable_pir_api=1 python tiny_models.py pir OUTDIR      # inference.json
 
 Detector: inputs ``image`` [N,3,640,640], ``im_shape`` [N,2], ``scale_factor`` [N,2] (or
-``image`` + ``scale_factor`` only); outputs boxes [N*K, 6] = class, score, x1, y1, x2, y2
+``image`` + ``scale_factor`` only); an identity convolution (so oneDNN runs ``fused_conv2d``
+as in the real detector); outputs boxes [N*K, 6] = class, score, x1, y1, x2, y2
 (the constant ``DET_BOXES_640`` mapped to original pixels through scale_factor) and
 boxes-per-image [N] int32.  Extractor: ``x`` [N,3,224,224] -> [N,512]: 4x4 average pooling
 (48 values) times a fixed random 48x512 matrix, not normalised, image-dependent.
@@ -56,7 +57,15 @@ def build_detector(out_dir: str, inputs=("image", "im_shape", "scale_factor")) -
         if "im_shape" in inputs:
             feeds["im_shape"] = paddle.static.data("im_shape", [-1, 2], "float32")
         feeds["scale_factor"] = paddle.static.data("scale_factor", [-1, 2], "float32")
-        pooled = paddle.reshape(F.adaptive_avg_pool2d(feeds["image"], 1), [-1, 3])  # [N, 3]
+        # An identity 1x1 convolution with a bias: oneDNN fuses it into ``fused_conv2d``, the
+        # kernel whose weights a predictor clone shares (and breaks) across threads.
+        eye = np.eye(3, dtype=np.float32).reshape(3, 3, 1, 1)
+        conv_w = paddle.static.create_parameter(
+            [3, 3, 1, 1], "float32", default_initializer=paddle.nn.initializer.Assign(eye)
+        )
+        conv_b = paddle.static.create_parameter([3], "float32", default_initializer=paddle.nn.initializer.Constant(0.0))
+        image = F.conv2d(feeds["image"], conv_w) + paddle.reshape(conv_b, [1, 3, 1, 1])
+        pooled = paddle.reshape(F.adaptive_avg_pool2d(image, 1), [-1, 3])  # [N, 3]
         zero = pooled[:, 0:1] * 0.0  # [N, 1]: keeps the image input in the graph
         if "im_shape" in inputs:
             zero = zero + feeds["im_shape"][:, 0:1] * 0.0

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from recognition import runtime
 from recognition.conf import model_status
 
 from ._options import add_catalog_argument, require_catalog
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                 "run `manage.py shitu fetch-models` or set SHITU_MODEL_CACHE; photos are embedded once they are there."
             )
         call_command("seed_demo", catalog=catalog, stdout=self.stdout, stderr=self.stderr)
+        runtime.preload()  # models built and warmed before "ready": the first photo costs what later ones do
         self.stdout.write(
             self.style.SUCCESS(f"Admin: http://{addrport}/admin/  user {username!r}  password {password!r}")
         )

@@ -1,6 +1,7 @@
 """``manage.py shitu``: the PP-ShiTuV2 engine from the command line.
 
-Subcommands: ``fetch-models``, ``detect``, ``embed``, ``build-index``, ``recognize``, ``bench``.
+Subcommands: ``fetch-models``, ``detect``, ``embed``, ``build-index``, ``recognize``, ``bench``,
+``bench-threads``.
 ``detect``/``embed``/``recognize`` print one JSON line per image on stdout; an image that
 cannot be read prints ``{"image": ..., "error": ...}``, the others are still processed, and
 the command exits with status 1 at the end.  See docs/recognition.md.
@@ -30,7 +31,7 @@ def _round_list(values, digits: int = 6) -> list[float]:
 
 
 class Command(BaseCommand):
-    help = "PP-ShiTuV2 recognition engine: fetch-models, detect, embed, build-index, recognize, bench."
+    help = "PP-ShiTuV2 recognition engine: fetch-models, detect, embed, build-index, recognize, bench, bench-threads."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
@@ -99,6 +100,17 @@ class Command(BaseCommand):
         p.add_argument("--markdown", metavar="PATH", help="also write the Markdown tables")
         models(p, det=True, rec=True)
 
+        p = sub.add_parser("bench-threads", help="latency and memory of the thread models under concurrent requests")
+        scene = p.add_mutually_exclusive_group(required=True)
+        scene.add_argument("--image", metavar="PATH", help="a scene photo to time")
+        scene.add_argument("--catalog", metavar="DIR", help="compose a scene from photos of this catalog folder")
+        p.add_argument("--items", type=int, default=5, help="photos pasted in the composed scene (default 5)")
+        p.add_argument("--clients", type=int, default=4, help="concurrent requests (default 4)")
+        p.add_argument("--rounds", type=int, default=8, help="rounds of concurrent requests (default 8)")
+        p.add_argument("--max-det", type=int, default=5, help="K (default 5, one per item)")
+        p.add_argument("--size", type=int, default=1000, help="random gallery size (default 1000)")
+        models(p, det=True, rec=True)
+
     # ---- helpers --------------------------------------------------------------------
     def _model_dir(self, name: str, flag: str | None) -> Path:
         folder = Path(flag) if flag else conf.model_dirs()[name]
@@ -106,31 +118,24 @@ class Command(BaseCommand):
             raise CommandError(f"{name} model folder {folder} not found (pass a folder or run `shitu fetch-models`)")
         return folder
 
-    def _inference(self, options) -> dict:
-        opts = conf.inference_options()
-        if options.get("threads"):
-            opts["threads"] = options["threads"]
-        return opts
+    def _inference(self, options):
+        return conf.inference_options().with_(threads=options.get("threads"), bf16=options.get("bf16"))
 
     def _detector(self, options):
-        from recognition.engine.predictors import Detector, ModelError
+        from recognition.engine.models import build_detector
+        from recognition.engine.predictors import ModelError
 
         try:
-            return Detector(self._model_dir("detector", options.get("det_model")), **self._inference(options))
+            return build_detector(self._model_dir("detector", options.get("det_model")), self._inference(options))
         except ModelError as exc:
             raise CommandError(str(exc)) from None
 
     def _extractor(self, options):
-        from recognition.engine.predictors import FeatureExtractor, ModelError
+        from recognition.engine.models import build_extractor
+        from recognition.engine.predictors import ModelError
 
         try:
-            bf16 = conf.rec_bf16() if options.get("bf16") is None else options["bf16"]
-            return FeatureExtractor(
-                self._model_dir("extractor", options.get("rec_model")),
-                max_batch=conf.inference_options_max_batch(),
-                bf16=bf16,
-                **self._inference(options),
-            )
+            return build_extractor(self._model_dir("extractor", options.get("rec_model")), self._inference(options))
         except ModelError as exc:
             raise CommandError(str(exc)) from None
 
@@ -152,7 +157,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self._failed = 0
         sub = options["subcommand"]
-        if sub in ("build-index", "recognize", "bench"):
+        if sub in ("build-index", "recognize", "bench", "bench-threads"):
             from recognition.engine.gallery import set_search_threads
 
             set_search_threads(conf.search_threads())
@@ -306,19 +311,53 @@ class Command(BaseCommand):
         for name, image in self._images(options["images"]):
             self._emit({"image": name, **recognizer.recognize(image).to_dict()})
 
-    def do_bench(self, options):
+    def _scene(self, options):
+        """(JPEG bytes, description, photos) of the benchmark's scene."""
         from recognition.engine import bench
         from recognition.engine.images import decode_image
 
         if options.get("image"):
             data = Path(options["image"]).read_bytes()
-            scene_desc = f"photo {options['image']}"
-            photos = [decode_image(data, max_pixels=100_000_000, max_bytes=1 << 30)]
-        else:
-            entries = self._read_catalog(options["catalog"])[: options["items"]]
-            photos = [read_image(path) for _, path, _ in entries]
-            data = bench.encode_jpeg(bench.compose_scene(photos))
-            scene_desc = f"1280x960 JPEG composed of {len(photos)} catalog photos ({', '.join(e[2] for e in entries)})"
+            return data, f"photo {options['image']}", [decode_image(data, **bench.DEFAULT_LIMITS)]
+        entries = self._read_catalog(options["catalog"])[: options["items"]]
+        photos = [read_image(path) for _, path, _ in entries]
+        desc = f"1280x960 JPEG composed of {len(photos)} catalog photos ({', '.join(e[2] for e in entries)})"
+        return bench.encode_jpeg(bench.compose_scene(photos)), desc, photos
+
+    def do_bench_threads(self, options):
+        from recognition.engine import bench
+        from recognition.engine.models import build_models
+
+        data, scene_desc, _ = self._scene(options)
+        dirs = (
+            self._model_dir("detector", options.get("det_model")),
+            self._model_dir("extractor", options.get("rec_model")),
+        )
+        inference = self._inference(options)
+
+        def build():
+            return build_models(*dirs, inference, warm_up=True)
+
+        config = conf.recognizer_config(max_detections=options["max_det"])
+        result = bench.bench_thread_models(
+            build,
+            data,
+            options["size"],
+            config,
+            clients=options["clients"],
+            rounds=options["rounds"],
+            log=self.stderr.write,
+        )
+        self.stdout.write(
+            f"{scene_desc}; K={options['max_det']}; gallery {options['size']:,} flat; {inference.threads} CPU"
+            f" threads per predictor; oneDNN {inference.mkldnn}; KMP_BLOCKTIME={os.environ.get('KMP_BLOCKTIME')}\n"
+        )
+        self.stdout.write(bench.thread_models_markdown(result))
+
+    def do_bench(self, options):
+        from recognition.engine import bench
+
+        data, scene_desc, photos = self._scene(options)
         config = conf.recognizer_config(det_score_threshold=options.get("threshold"), max_detections=options["max_det"])
         detector, extractor = self._detector(options), self._extractor(options)
         t = time.perf_counter()

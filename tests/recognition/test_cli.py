@@ -208,6 +208,38 @@ def test_bench_runs_on_tiny_models(models, image_files, tmp_path):
     assert figures["phone_decode"]["scaled_shape"] == [1512, 2016]
 
 
+def test_bench_threads_times_both_thread_models_on_tiny_models(models, image_files):
+    out = io.StringIO()
+    call_command(
+        "shitu",
+        "bench-threads",
+        "--image",
+        str(image_files["scene"]),
+        "--det-model",
+        str(models["det_legacy"]),
+        "--rec-model",
+        str(models["rec_legacy"]),
+        "--clients",
+        "3",
+        "--rounds",
+        "2",
+        "--max-det",
+        "3",
+        "--size",
+        "50",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    text = out.getvalue()
+    for row in (
+        "one request at a time",
+        "one engine thread per process, 3 concurrent",
+        "fresh predictors per request thread, 3 concurrent",
+    ):
+        assert f"| {row}" in text
+    assert "each further set" in text
+
+
 def test_process_survives_bad_input_in_a_subprocess(models, image_files, tmp_path):
     bomb = tmp_path / "bomb.png"
     bomb.write_bytes(encode(np.zeros((8000, 8000), np.uint8)))

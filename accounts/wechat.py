@@ -25,6 +25,17 @@ class WeChatBusy(exceptions.APIException):
     default_code = "wechat_busy"
 
 
+class WeChatNotConfigured(exceptions.APIException):
+    """Our side lacks the mini-program's credentials: no call to WeChat is even attempted."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "WeChat login is not configured: set WECHAT_APP_ID and WECHAT_APP_SECRET "
+        "(for development, `manage.py rundemo` starts a local WeChat fake and configures it)."
+    )
+    default_code = "wechat_not_configured"
+
+
 class WeChatMisconfigured(exceptions.APIException):
     status_code = status.HTTP_502_BAD_GATEWAY
     default_detail = "WeChat refused our app credentials; the operator has been alerted."
@@ -45,6 +56,8 @@ class WeChatIdentity:
 
 def code2session(code: str) -> WeChatIdentity:
     """Ask WeChat who ``code`` belongs to; WeChat errors become clear API errors."""
+    if not (settings.WECHAT_APP_ID and settings.WECHAT_APP_SECRET):
+        raise WeChatNotConfigured()
     try:
         response = requests.get(
             f"{settings.WECHAT_API_BASE_URL.rstrip('/')}/sns/jscode2session",

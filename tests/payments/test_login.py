@@ -65,6 +65,17 @@ def test_wechat_unreachable_is_503(wechat, settings):
     assert login("erin-1").status_code == 503
 
 
+@pytest.mark.parametrize("missing", ["WECHAT_APP_ID", "WECHAT_APP_SECRET"])
+def test_login_without_credentials_says_what_to_set(wechat, settings, missing):
+    setattr(settings, missing, "")
+    response = login("hank-1")
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "wechat_not_configured"
+    assert error["message"].startswith("WeChat login is not configured: set WECHAT_APP_ID")
+    assert not [path for _, path in wechat.requests if path.startswith("/sns/")]  # WeChat never asked
+
+
 def test_missing_code_is_400(wechat):
     response = APIClient().post(LOGIN, {}, format="json")
     assert response.status_code == 400

@@ -33,6 +33,7 @@ urlpatterns = [
     path("review/<uuid:pk>/add-crop/", review.ReviewAddCropView.as_view(), name="review-add-crop"),
     path("review/<uuid:pk>/done/", review.ReviewDoneView.as_view(), name="review-done"),
     path("gallery/", gallery.GalleryStatusView.as_view(), name="gallery"),
+    path("gallery/retry/", gallery.GalleryRetryView.as_view(), name="gallery-retry"),
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
     path("staff/", staff.StaffView.as_view(), name="staff"),
     path("staff/<int:pk>/role/", staff.StaffRoleView.as_view(), name="staff-role"),

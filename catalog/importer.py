@@ -107,9 +107,14 @@ def _import_row(folder: Path, row: dict, line_no: int, initial_stock: int, user,
         report.skipped.append(f"{where}: {'; '.join(exc.messages)}")
         return
 
-    image_path = (folder / (row.get("image") or "").strip()).resolve()
+    attach_photo(product, folder, (row.get("image") or "").strip(), where, report)
+
+
+def attach_photo(product: Product, folder: Path, relative: str, where: str, report: ImportReport) -> None:
+    """Add the photo at ``folder/relative`` to ``product`` once, counting or reporting the outcome."""
+    image_path = (folder / relative).resolve()
     if not image_path.is_relative_to(folder.resolve()) or not image_path.is_file():
-        report.skipped.append(f"{where}: photo {row.get('image')!r} not found in the catalog folder")
+        report.skipped.append(f"{where}: photo {relative!r} not found in the folder {folder}")
         return
     data = image_path.read_bytes()[: MAX_PHOTO_BYTES + 1]
     try:
@@ -117,7 +122,7 @@ def _import_row(folder: Path, row: dict, line_no: int, initial_stock: int, user,
             raise ImageRejected(f"photo is larger than {MAX_PHOTO_BYTES} bytes")
         added = services.add_product_image(product, data, image_path.name)
     except ImageRejected as exc:
-        report.skipped.append(f"{where}: photo {row.get('image')!r} skipped: {exc}")
+        report.skipped.append(f"{where}: photo {relative!r} skipped: {exc}")
         return
     if added.created:
         report.photos_added += 1

@@ -227,6 +227,36 @@ def requeue_stale(current_model_version: str, *, older_than: timedelta | None = 
     return count
 
 
+@dataclass(frozen=True)
+class Retried:
+    failed: int
+    pending: int
+
+    @property
+    def queued(self) -> int:
+        return self.failed + self.pending
+
+
+def retry_unindexed(*, actor=None) -> Retried:
+    """Queue every failed and every pending photo for embedding again, now (and any photo with
+    no embedding row).  For staff after fixing a cause (models installed, storage back), and
+    for the demo commands once the models are there: nothing is left waiting for the hourly pass.
+    """
+    failed = pending = 0
+    with acting_as(actor, "retry requested"):
+        waiting = GalleryEmbedding.objects.exclude(status=GalleryEmbedding.Status.INDEXED).order_by("image_id")
+        for embedding in waiting.iterator():
+            was_failed = embedding.status == GalleryEmbedding.Status.FAILED
+            with transaction.atomic():
+                queue_embedding(embedding)
+            failed, pending = failed + was_failed, pending + (not was_failed)
+        for image in ProductImage.objects.filter(embedding__isnull=True).iterator():
+            with transaction.atomic():
+                queue_embedding(GalleryEmbedding.objects.get_or_create(image=image)[0])
+            pending += 1
+    return Retried(failed, pending)
+
+
 def servable(model_version: str):
     """The embeddings every index made by ``model_version`` must hold (ordered by id)."""
     return GalleryEmbedding.objects.filter(

@@ -15,11 +15,39 @@ from .models import GalleryEmbedding, GalleryState, GalleryWorker
 MAX_FAILURES_LISTED = 50
 
 
+def status_counts() -> dict[str, int]:
+    """Photos per embedding status (every status present, 0 when none)."""
+    rows = GalleryEmbedding.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    return {status: 0 for status in GalleryEmbedding.Status} | dict(rows)
+
+
+def failure_reasons() -> list[tuple[str, int]]:
+    """Why photos failed to embed: (reason, how many photos), most common first."""
+    rows = (
+        GalleryEmbedding.objects.filter(status=GalleryEmbedding.Status.FAILED)
+        .values_list("failure_reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "failure_reason")
+    )
+    return [(reason or "no reason recorded", n) for reason, n in rows]
+
+
+def summary_lines() -> list[str]:
+    """The gallery in a few lines of text, for commands: counts, then each failure reason."""
+    counts, status = status_counts(), GalleryEmbedding.Status
+    lines = [
+        f"gallery: {counts[status.INDEXED]} photos indexed, {counts[status.PENDING]} pending, "
+        f"{counts[status.FAILED]} failed"
+    ]
+    lines += [f"  {n} failed: {reason}" for reason, n in failure_reasons()]
+    return lines
+
+
 def gallery_status() -> dict:
     """Counts by status (failures with their reasons), version, generation and every worker."""
     head = changelog.read_head(from_db=True)
     model = current_model_version()
-    counts = dict(GalleryEmbedding.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    counts = status_counts()
     failures = [
         {"image_id": image_id, "sku": sku, "reason": reason, "updated_at": updated_at}
         for image_id, sku, reason, updated_at in GalleryEmbedding.objects.filter(status=GalleryEmbedding.Status.FAILED)
@@ -47,9 +75,9 @@ def gallery_status() -> dict:
         "version": head.version,
         "generation": head.generation,
         "model_version": model,
-        "indexed": counts.get(GalleryEmbedding.Status.INDEXED, 0),
-        "pending": counts.get(GalleryEmbedding.Status.PENDING, 0),
-        "failed": counts.get(GalleryEmbedding.Status.FAILED, 0),
+        "indexed": counts[GalleryEmbedding.Status.INDEXED],
+        "pending": counts[GalleryEmbedding.Status.PENDING],
+        "failed": counts[GalleryEmbedding.Status.FAILED],
         "stale": GalleryEmbedding.objects.filter(status=GalleryEmbedding.Status.INDEXED)
         .exclude(model_version=model)
         .count(),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.views import View
 from django.views.generic import TemplateView
 
+from gallery import services
 from gallery.status import gallery_status
 
 from .base import BackOfficeMixin
@@ -16,3 +20,21 @@ class GalleryStatusView(BackOfficeMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(status=gallery_status(), **kwargs)
+
+
+class GalleryRetryView(BackOfficeMixin, View):
+    """POST: queue every failed or pending photo for embedding again (after fixing the cause)."""
+
+    permission_required = "catalog.add_productimage"
+
+    def post(self, request):
+        retried = services.retry_unindexed(actor=request.user)
+        if retried.queued:
+            messages.success(
+                request,
+                f"Queued {retried.queued} photos for embedding again "
+                f"({retried.failed} failed, {retried.pending} pending).",
+            )
+        else:
+            messages.info(request, "No failed or pending photos: nothing to retry.")
+        return redirect("backoffice:gallery")

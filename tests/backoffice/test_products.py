@@ -143,3 +143,31 @@ def test_gallery_page_counts_photos_by_status(login, products, engine_settings):
     for stat, value in (("indexed", 2), ("pending", 1), ("failed", 1)):
         assert f'data-stat="{stat}">{value}<' in page
     assert "bad file" in page and "No recognition worker has reported yet." in page
+
+
+def test_retry_button_queues_failed_and_pending_photos_again(
+    login, products, engine_settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from gallery.services import Upload, add_photos
+    from recognition import runtime
+
+    extractor = engine_settings.SHITU_REC_MODEL_DIR
+    engine_settings.SHITU_REC_MODEL_DIR = str(tmp_path / "missing")  # the models are not there yet
+    runtime.reset()
+    with django_capture_on_commit_callbacks(execute=True):
+        add_photos(products["COLA"], [Upload(encode(pattern(seed)), f"{seed}.png") for seed in (1, 2)])
+    client = login("manager")
+    page = client.get(reverse("backoffice:gallery")).content.decode()
+    assert 'data-stat="failed">2<' in page and "recognition model unavailable" in page
+    assert "Retry 2 failed or pending photos" in page
+    assert 'id="retry-photos"' not in login("cashier").get(reverse("backoffice:gallery")).content.decode()
+
+    engine_settings.SHITU_REC_MODEL_DIR = extractor  # the models arrive
+    runtime.reset()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login("manager").post(reverse("backoffice:gallery-retry"))
+    assert response.status_code == 302
+    page = login("manager").get(reverse("backoffice:gallery")).content.decode()
+    assert "Queued 2 photos for embedding again (2 failed, 0 pending)." in page
+    assert 'data-stat="indexed">2<' in page and 'data-stat="failed">0<' in page
+    assert 'id="retry-photos"' not in page  # nothing left to retry

@@ -83,6 +83,7 @@ ACTIONS = {  # every POST endpoint, with the lowest role allowed to use it
     "product-edit": ([1], "manager"),
     "product-photo-add": ([1], "manager"),
     "product-photo-delete": ([1, 1], "manager"),
+    "gallery-retry": ([], "manager"),
     "order-refund": ([uuid.uuid4()], "manager"),
     "review-add-crop": ([uuid.uuid4()], "manager"),
     "review-done": ([uuid.uuid4()], "manager"),

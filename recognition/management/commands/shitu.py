@@ -166,30 +166,20 @@ class Command(BaseCommand):
             raise CommandError(f"{self._failed} input(s) failed")
 
     def do_fetch_models(self, options):
-        from django.conf import settings
+        from recognition import downloads
 
-        cache = Path(options.get("cache") or conf.model_cache())
-        base_url = options.get("base_url") or getattr(settings, "SHITU_MODEL_BASE_URL", model_store.DEFAULT_BASE_URL)
-        names = [options["only"]] if options.get("only") else list(model_store.REGISTRY)
-        expected = conf.expected_sha256()
-        for name in names:
-            try:
-                res = model_store.fetch_model(
-                    name,
-                    cache,
-                    base_url=base_url,
-                    expected_sha256=expected[name],
-                    timeout=getattr(settings, "SHITU_DOWNLOAD_TIMEOUT", 60.0),
-                    progress=not options.get("no_progress"),
-                    force=options.get("force", False),
-                )
-            except model_store.ModelDownloadError as exc:
-                raise CommandError(f"{name}: {exc}") from None
-            if res.downloaded:
-                how = "checksum verified" if res.verified == "checksum" else "structure verified, no published checksum"
-                self.stdout.write(f"{name}: installed {res.folder} (sha256 {res.sha256}; {how})")
-            else:
-                self.stdout.write(f"{name}: already present at {res.folder} (sha256 {res.sha256}); nothing to do")
+        try:
+            results = downloads.fetch_models(
+                cache=options.get("cache"),
+                url=options.get("base_url"),
+                only=options.get("only"),
+                force=options.get("force", False),
+                progress=not options.get("no_progress"),
+            )
+        except downloads.DownloadFailed as exc:
+            raise CommandError(str(exc)) from None
+        for result in results:
+            self.stdout.write(downloads.describe(result))
 
     def do_detect(self, options):
         from recognition.engine.postprocess import top_detections

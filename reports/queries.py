@@ -237,6 +237,17 @@ class RecognitionQuality:
     unknown_items: int = 0
     score_sum: float = 0.0
     histogram: list[int] = field(default_factory=lambda: [0] * len(CONFIDENCE_BUCKETS))
+    failures: list[tuple[str, int]] = field(default_factory=list)  # (why, how many), most common first
+
+    @property
+    def failed(self) -> int:
+        """Checkout photos that got no cart (the customer saw an error)."""
+        return sum(n for _, n in self.failures)
+
+    @property
+    def failure_rate(self) -> float | None:
+        attempts = self.recognitions + self.failed
+        return self.failed / attempts if attempts else None
 
     @property
     def items(self) -> int:
@@ -264,17 +275,21 @@ def _bucket(score: float) -> int:
 
 
 def recognition_quality(period: Period, store: Store | None = None) -> RecognitionQuality:
-    """Match scores and the unknown-item rate over finished recognitions.
+    """Match scores and the unknown-item rate over finished recognitions, and the failed ones by reason.
 
     Counts come from the database; per-box scores live in each record's JSON result, so
     those are read in one streamed pass of that single column.
     """
-    done = Recognition.objects.filter(
-        status=Recognition.Status.DONE, created_at__gte=period.start, created_at__lt=period.end
-    )
+    in_period = Recognition.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
     if store:
-        done = done.filter(store=store)
+        in_period = in_period.filter(store=store)
+    done = in_period.filter(status=Recognition.Status.DONE)
     quality = RecognitionQuality()
+    reasons = dict(Recognition.Failure.choices)
+    failed = in_period.filter(status=Recognition.Status.FAILED).values_list("failure").annotate(n=Count("pk"))
+    quality.failures = sorted(
+        ((str(reasons.get(failure) or "unknown reason"), n) for failure, n in failed), key=lambda row: (-row[1], row[0])
+    )
     counts = done.aggregate(n=Count("pk"), corrected=Count("pk", filter=Q(corrected=True)))
     quality.recognitions, quality.corrected = counts["n"], counts["corrected"]
     for result in done.values_list("result", flat=True).iterator(chunk_size=2000):

@@ -111,6 +111,7 @@ def test_dashboard_page_shows_the_figures(sales, login, shop, customer):
     assert 'data-stat="refunded">¥3.50<' in page
     assert 'data-stat="confidence">80.0%<' in page  # (0.9 + 0.7 + 0.8) / 3
     assert 'data-stat="unknown">25.0%<' in page  # 1 of 4 detected items
+    assert 'data-stat="failed">0<' in page and 'id="failed-recognitions"' not in page
     assert page.count('class="bar"') == 7 + 24 + len(queries.CONFIDENCE_BUCKETS)
     assert "Green tea" in page and "CHIPS" in page  # top products and the low-stock list
 
@@ -129,3 +130,20 @@ def test_dashboard_query_count_does_not_grow_with_orders(sales, login, shop, cus
         paid_order(shop, customer, {"COLA": 1}, local(sales[1].year, sales[1].month, sales[1].day, 8, minute))
     assert queries_for_page() == before
     assert before < 25
+
+
+def test_failed_recognitions_are_counted_with_their_reason(login, shop, customer):
+    make_recognition(shop, customer, engine_result([("COLA", 0.9, [0, 0, 100, 100])]))
+    for failure in ("engine", "engine", "bad_image"):
+        make_recognition(shop, customer, {}, status="failed", failure=failure, error="...")
+    make_recognition(shop, customer, {}, status="pending")  # still running: neither done nor failed
+    quality = queries.recognition_quality(queries.Period.last_days(7))
+    assert quality.recognitions == 1 and quality.failed == 3 and quality.failure_rate == 0.75
+    assert quality.failures == [
+        ("Recognition is unavailable (models, gallery)", 2),
+        ("The photo could not be decoded", 1),
+    ]
+    page = login("manager").get(reverse("backoffice:dashboard"), {"days": 7}).content.decode()
+    assert 'data-stat="failed">3<' in page
+    assert "3 photos got no cart</strong> (75.0% of attempts)" in page
+    assert "Recognition is unavailable (models, gallery)" in page

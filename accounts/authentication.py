@@ -56,6 +56,7 @@ class CustomerTokenAuthentication(authentication.BaseAuthentication):
 
 
 class IsCustomer(permissions.BasePermission):
+    authenticated_by = (CustomerTokenAuthentication,)  # what the schema offers (smart_container.schema)
     message = "Log in with WeChat first (Authorization: Bearer <access token>)."
 
     def has_permission(self, request, view) -> bool:
@@ -63,6 +64,11 @@ class IsCustomer(permissions.BasePermission):
 
 
 class IsCustomerOrStaff(permissions.BasePermission):
+    authenticated_by = (
+        CustomerTokenAuthentication,
+        authentication.SessionAuthentication,
+        authentication.BasicAuthentication,
+    )
     message = "Log in with WeChat (customers) or as staff."
 
     def has_permission(self, request, view) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from smart_container.throttling import ScopedRateThrottle
 
 from . import services, tokens
 from .serializers import RefreshSerializer, TokenPairSerializer, WeChatLoginSerializer

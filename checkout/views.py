@@ -10,12 +10,12 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import IsCustomer, IsCustomerOrStaff, customer_of
+from smart_container.parsers import FormParser, MultiPartParser
+from smart_container.throttling import ScopedRateThrottle
 
 from . import services
 from .models import Recognition

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.authentication import IsCustomer, IsCustomerOrStaff, customer_of
 from checkout.services import place_order
 from payments.services import request_refund, start_payment, sync_payment
+from smart_container.filters import IsoDateTimeFilter
 
 from .models import Order
 from .serializers import (
@@ -26,8 +27,8 @@ from .serializers import (
 
 
 class OrderFilter(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     store = django_filters.CharFilter(field_name="store__code")
 
     class Meta:

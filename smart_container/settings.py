@@ -180,13 +180,19 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "smart_container.api.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "smart_container.schema.AutoSchema",
     "EXCEPTION_HANDLER": "smart_container.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # JSON only, so a number is a number; upload endpoints opt in to MultiPartParser.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only, so a number is a number; upload endpoints opt in to MultiPartParser.  Every
+    # parser is bounded in size (and JSON in depth): smart_container/parsers.py.
+    "DEFAULT_PARSER_CLASSES": ["smart_container.parsers.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {},
 }
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)  # a JSON or form body
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)  # nested arrays and objects
+# Proxies whose X-Forwarded-For is believed for throttling (addresses or CIDR networks).
+API_TRUSTED_PROXIES = env.list("API_TRUSTED_PROXIES", default=[])
+API_MAX_UPLOAD_BYTES = env.int("API_MAX_UPLOAD_BYTES", default=64 * 1024 * 1024)  # a whole multipart body
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
 

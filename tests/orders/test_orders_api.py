@@ -41,3 +41,31 @@ def test_anonymous_get_403_in_error_shape(anon_client, order):
     response = anon_client.get("/api/v1/orders")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize("offset", ["+16:00", "-23:59", "+15:59", "Z"])
+def test_date_filters_take_any_offset_python_parses(staff_client, order, offset):
+    """PostgreSQL refuses offsets past ±15:59 ("time zone displacement out of range"): converted to UTC first."""
+    response = staff_client.get("/api/v1/orders", {"created_after": f"2020-01-01T00:00:00{offset}"})
+    assert response.status_code == 200 and response.json()["count"] == 1
+    assert staff_client.get("/api/v1/orders", {"created_before": f"2020-01-01T00:00:00{offset}"}).json()["count"] == 0
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+16:00", "9999-12-31T23:59:59-16:00", "0001-01-01T00:00:00"])
+def test_a_date_with_no_utc_equivalent_is_a_400_naming_the_parameter(staff_client, order, value):
+    response = staff_client.get("/api/v1/orders", {"created_after": value})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == [
+        {
+            "field": "created_after",
+            "code": "out_of_range",
+            "message": "This date-time is out of range once converted to UTC.",
+        }
+    ]
+
+
+def test_customers_date_filter_with_a_large_offset(customer, order):
+    from tests.wechat_fixtures import client_for
+
+    response = client_for(customer).get("/api/v1/orders", {"created_after": "2020-01-01T00:00:00+16:00"})
+    assert response.status_code == 200 and response.json()["count"] == 1

@@ -49,10 +49,15 @@ class CustomerTokenAuthentication(authentication.BaseAuthentication):
         return CustomerUser(customer), claims
 
     def authenticate_header(self, request) -> str | None:
-        """401 + WWW-Authenticate for a bad or expired Bearer token (the client should refresh);
-        requests without one keep the staff API's answers (403 for anonymous)."""
+        """401 + WWW-Authenticate for a bad or expired Bearer token (the client should refresh), and
+        for no credentials where only customers are served; the staff API keeps 403 for anonymous."""
         header = authentication.get_authorization_header(request).split()
-        return self.keyword if header and header[0].lower() == self.keyword.lower().encode() else None
+        if header and header[0].lower() == self.keyword.lower().encode():
+            return self.keyword
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        if view is not None and all(isinstance(p, IsCustomer) for p in view.get_permissions()):
+            return self.keyword
+        return None
 
 
 class IsCustomer(permissions.BasePermission):

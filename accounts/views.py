@@ -7,6 +7,7 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from smart_container.schema import api_errors
 from smart_container.throttling import ScopedRateThrottle
 
 from . import services, tokens
@@ -52,6 +53,7 @@ class RefreshView(APIView):
     def get_authenticate_header(self, request) -> str:
         return "Bearer"  # a bad refresh token is a 401, as for access tokens
 
+    @api_errors({401: "The refresh token is invalid, expired or already used: log in again."})
     @extend_schema(request=RefreshSerializer, responses=TokenPairSerializer)
     def post(self, request):
         serializer = RefreshSerializer(data=request.data)

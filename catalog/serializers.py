@@ -2,19 +2,19 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from smart_container.fields import FenField, StrictIntegerField
+from smart_container.fields import FenField, StrictIntegerField, StrictModelSerializer, StrictPrimaryKeyRelatedField
 
 from .models import MAX_PRICE_FEN, MAX_STOCK, Category, PriceChange, Product, ProductImage, Store
 
 
-class StoreSerializer(serializers.ModelSerializer):
+class StoreSerializer(StrictModelSerializer):
     class Meta:
         model = Store
         fields = ["id", "code", "name", "address", "is_active", "created_at"]
         read_only_fields = ["id", "created_at"]
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(StrictModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "slug"]
@@ -28,10 +28,10 @@ class ProductImageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(StrictModelSerializer):
     price_fen = FenField(max_value=MAX_PRICE_FEN)
     stock = StrictIntegerField(min_value=0, max_value=MAX_STOCK, required=False)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    category = StrictPrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     images = ProductImageSerializer(many=True, read_only=True)
 
     class Meta:

@@ -16,6 +16,7 @@ class ProductFilter(django_filters.FilterSet):
     min_price_fen = django_filters.NumberFilter(field_name="price_fen", lookup_expr="gte")
     max_price_fen = django_filters.NumberFilter(field_name="price_fen", lookup_expr="lte")
     low_stock = django_filters.NumberFilter(field_name="stock", lookup_expr="lte", label="Stock at most")
+    category = django_filters.NumberFilter(field_name="category_id", label="Category id")  # unknown id: no rows
 
     class Meta:
         model = Product
@@ -40,7 +41,7 @@ class ProductViewSet(viewsets.ModelViewSet):
         )
 
     @extend_schema(responses=PriceChangeSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="price-history")
+    @action(detail=True, methods=["get"], url_path="price-history", filter_backends=[])
     def price_history(self, request, pk=None):
         """Every price this product has had, newest first, with who set it."""
         changes = self.get_object().price_changes.select_related("changed_by")

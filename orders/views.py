@@ -30,6 +30,7 @@ class OrderFilter(django_filters.FilterSet):
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     store = django_filters.CharFilter(field_name="store__code")
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")  # unknown id: no rows
 
     class Meta:
         model = Order

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,8 +15,19 @@ def _notify_headers(request) -> dict[str, str]:
     return {name: request.headers.get(name, "") for name in NOTIFY_HEADERS}
 
 
+NOTIFY_HEADER_HELP = {
+    "Wechatpay-Signature": "Base64 RSA-SHA256 signature of timestamp, nonce and body.",
+    "Wechatpay-Timestamp": "Unix seconds; older than WECHATPAY_NOTIFY_MAX_AGE_SECONDS is refused.",
+    "Wechatpay-Nonce": "Random string; a nonce seen before is a replay.",
+    "Wechatpay-Serial": "The WeChat Pay public key id (or platform certificate serial) that signed.",
+    "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048.",
+}
 NOTIFY_SCHEMA = extend_schema(
     request={"application/json": {"type": "object", "description": "WeChat Pay v3 notification envelope"}},
+    parameters=[
+        OpenApiParameter(name, str, OpenApiParameter.HEADER, required=True, description=NOTIFY_HEADER_HELP[name])
+        for name in NOTIFY_HEADERS
+    ],
     responses={
         204: OpenApiResponse(description="Accepted (also for duplicates of an applied notification)."),
         400: OpenApiResponse(description="Refused: forged, stale, replayed, unknown or mismatched."),

@@ -197,7 +197,14 @@ def seed(base: str, args: argparse.Namespace, fake: FakeWeChat) -> dict[str, str
     photo = {"image": ("basket.png", png((30, 120, 200), (320, 240)), "image/png")}
     recognition = customer.post(f"{api}/checkout/recognize", files=photo, timeout=120)
     recognition_id = recognition.json().get("id", "") if recognition.status_code in (200, 202) else ""
+    session = requests.Session()  # staff log in as people do, at the admin's login form
+    session.get(f"{base}/admin/login/")
+    form = {"username": STAFF_USER, "password": args.staff_password, "next": "/admin/"}
+    form["csrfmiddlewaretoken"] = session.cookies["csrftoken"]
+    expect(session.post(f"{base}/admin/login/", data=form, allow_redirects=False), 302)
     return {
+        "FUZZ_STAFF_SESSION": session.cookies["sessionid"],
+        "FUZZ_STAFF_CSRF": session.cookies["csrftoken"],
         "FUZZ_CUSTOMER_TOKEN": tokens["access"],
         "FUZZ_REFRESH_TOKEN": tokens["refresh"],
         "FUZZ_PAID_ORDER": paid["id"],
@@ -234,8 +241,9 @@ def run_schemathesis(base: str, role: str, args: argparse.Namespace, seeded: dic
         argv += ["--phases", args.phases]
     if args.max_time:
         argv += ["--max-time", str(args.max_time)]
-    if role == "staff":
-        argv += ["--auth", f"{STAFF_USER}:{args.staff_password}"]
+    if role == "staff":  # a session (HTTP Basic would hash the password on every request)
+        cookie = f"sessionid={seeded['FUZZ_STAFF_SESSION']}; csrftoken={seeded['FUZZ_STAFF_CSRF']}"
+        argv += ["--header", f"Cookie: {cookie}", "--header", f"X-CSRFToken: {seeded['FUZZ_STAFF_CSRF']}"]
     else:
         argv += ["--header", f"Authorization: Bearer {seeded['FUZZ_CUSTOMER_TOKEN']}"]
     env = {**os.environ, **seeded, "FUZZ_ROLE": role}
@@ -268,12 +276,12 @@ def main() -> int:
         default=Path(os.environ.get("SHITU_MODEL_CACHE", ROOT.parent / "shared" / "models")),
         help="PP-ShiTuV2 model folders (the stand-ins in ../shared/models will do)",
     )
-    parser.add_argument("--roles", default="staff,customer")
+    parser.add_argument("--roles", default="customer,staff", help="in this order (staff may close the demo store)")
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--max-examples", type=int, default=12, help="cases per operation and phase")
     parser.add_argument("--max-time", type=int, default=0, help="seconds per role (0: no limit)")
     parser.add_argument("--phases", default="", help="schemathesis phases (default: all)")
-    parser.add_argument("--st-workers", type=int, default=2)
+    parser.add_argument("--st-workers", type=int, default=1)
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--report-dir", type=Path, default=ROOT / "var" / "fuzz")
     parser.add_argument(
@@ -318,7 +326,8 @@ def main() -> int:
         stack.callback(lambda: (server.send_signal(signal.SIGTERM), server.wait(timeout=30)))
         wait_healthy(base, server)
         seeded = seed(base, args, fake)
-        (reports / "seeded.json").write_text(json.dumps({k: v for k, v in seeded.items() if "TOKEN" not in k}))
+        public = {k: v for k, v in seeded.items() if not k.endswith(("TOKEN", "SESSION", "CSRF"))}
+        (reports / "seeded.json").write_text(json.dumps(public))
         codes = {role: run_schemathesis(base, role, args, seeded, reports) for role in args.roles.split(",")}
     found = tracebacks(log)
     for chunk in found[:5]:

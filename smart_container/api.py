@@ -54,9 +54,30 @@ def api_path(route: str, view, name: str) -> URLPattern:
 
 
 class Pagination(PageNumberPagination):
+    """Pages of 50; ``page_size`` 1..200, anything else is a 400 naming it (not silently ignored)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}, code="invalid"
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            elif parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 def schema_paths_without_trailing_slash(result: dict, generator, request, public) -> dict:
@@ -116,7 +137,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         summary = "; ".join(f"{f['field']}: {f['message']}" if f["field"] else f["message"] for f in fields)
-        response.data = error_body(response.status_code, exc.default_code, summary or "Invalid input.", fields)
+        code = exc.default_code
+        if fields and all(f["code"] == "unique" for f in fields):
+            # Taken already (a SKU, a store code): the request is fine, the data it meets is not.
+            response.status_code, code = status.HTTP_409_CONFLICT, "conflict"
+        response.data = error_body(response.status_code, code, summary or "Invalid input.", fields)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(exc, "default_code", "error")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.models import PriceChange, Product
+from catalog.models import Category, PriceChange, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -98,12 +98,48 @@ def test_bad_create_input_is_rejected_and_nothing_saved(staff_client, payload, f
     assert not PriceChange.objects.exists()
 
 
-def test_duplicate_sku_and_barcode(staff_client, make_product):
+def test_duplicate_sku_and_barcode_conflict(staff_client, make_product):
+    """A well-formed request that meets taken data is a 409 naming the field, not a 400."""
     make_product(sku="DUP-1", barcode="6901234567892")
-    assert_error(staff_client.post(URL, {"sku": "DUP-1", "name": "x", "price_fen": 1}, format="json"), 400, "sku")
+    assert_error(staff_client.post(URL, {"sku": "DUP-1", "name": "x", "price_fen": 1}, format="json"), 409, "sku")
     again = {"sku": "DUP-2", "name": "x", "price_fen": 1, "barcode": "6901234567892"}
-    assert_error(staff_client.post(URL, again, format="json"), 400, "barcode")
+    assert_error(staff_client.post(URL, again, format="json"), 409, "barcode")
+    mixed = {"sku": "DUP-1", "name": "x", "price_fen": -1}  # also invalid: a 400 lists both
+    assert_error(staff_client.post(URL, mixed, format="json"), 400, "sku")
     assert Product.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"sku": 12, "name": "x", "price_fen": 1},
+        {"sku": "S-1", "name": "x", "price_fen": 1, "is_active": 0},
+        {"sku": "S-1", "name": "x", "price_fen": 1, "category": "1"},
+        {"sku": "S-1", "name": "x", "price_fen": 1, "category": True},
+    ],
+)
+def test_fields_take_only_the_json_type_the_schema_names(staff_client, body):
+    Category.objects.create(name="Drinks", slug="drinks")
+    assert_error(staff_client.post(URL, body, format="json"), 400)
+    assert not Product.objects.exists()
+
+
+def test_price_history_is_not_filtered_by_the_product_list_filters(staff_client, make_product):
+    product = make_product(price_fen=700)
+    response = staff_client.get(f"{URL}/{product.pk}/price-history", {"is_active": "false", "category": 99})
+    assert response.status_code == 200 and response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("page_size", ["0", "201", "x", "-1", "1.5"])
+def test_a_bad_page_size_is_a_400_naming_it(staff_client, page_size):
+    response = staff_client.get(URL, {"page_size": page_size})
+    assert_error(response, 400, "page_size")
+
+
+def test_unknown_category_filter_is_an_empty_list(staff_client, make_product):
+    make_product()
+    response = staff_client.get(URL, {"category": 12345})
+    assert response.status_code == 200 and response.json()["count"] == 0
 
 
 def test_bad_update_leaves_product_and_history_untouched(staff_client, make_product):
@@ -139,7 +175,7 @@ def test_customers_and_strangers_cannot_touch_the_catalog(anon_client, django_us
 def test_stores_and_categories(staff_client):
     store = staff_client.post("/api/v1/stores", {"code": "sh-01", "name": "Shanghai 1"}, format="json")
     assert store.status_code == 201
-    assert_error(staff_client.post("/api/v1/stores", {"code": "sh-01", "name": "again"}, format="json"), 400, "code")
+    assert_error(staff_client.post("/api/v1/stores", {"code": "sh-01", "name": "again"}, format="json"), 409, "code")
     # Stores are deactivated, not deleted: orders point at them.
     assert staff_client.delete(f"/api/v1/stores/{store.json()['id']}").status_code == 405
     category = staff_client.post("/api/v1/categories", {"name": "Drinks", "slug": "drinks"}, format="json")

@@ -38,7 +38,9 @@ class Recognition(models.Model):
 
     failure = models.CharField(max_length=16, choices=Failure.choices, blank=True, default="")
     error = models.CharField(max_length=300, blank=True)
-    result = models.JSONField(default=dict, blank=True, help_text="The engine's raw answer (Recognition.to_dict()).")
+    result = models.JSONField(
+        default=dict, blank=True, help_text="The engine's raw answer (RecognitionResult.to_dict())."
+    )
     lines = models.JSONField(default=list, blank=True, help_text="Priced cart lines.")
     unknown = models.JSONField(default=list, blank=True, help_text="Boxes no product matched.")
     total_fen = models.PositiveIntegerField(default=0)

@@ -86,7 +86,7 @@ def _alternatives(candidates: list[dict], products: dict[str, Product]) -> list[
 
 
 def price_result(result: dict[str, Any]) -> tuple[list[dict], list[dict]]:
-    """Cart lines and unknown items from the engine's ``Recognition.to_dict()``.
+    """Cart lines and unknown items from the engine's ``RecognitionResult.to_dict()``.
 
     Lines are priced from the catalog now; a label that is no longer an active product turns
     its boxes into unknown items.  Every box gets an id the customer can refer to.

@@ -29,7 +29,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from recognition import conf
-from recognition.engine.gallery import GalleryIndex
+from recognition.engine.index import GalleryIndex
 from recognition.engine.predictors import ModelError, model_version
 
 from . import changelog

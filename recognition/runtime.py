@@ -20,10 +20,10 @@ from typing import TypeVar
 import numpy as np
 
 from recognition import conf
-from recognition.engine.gallery import GalleryIndex, set_search_threads
 from recognition.engine.images import decode_image_scaled
+from recognition.engine.index import GalleryIndex, set_search_threads
 from recognition.engine.models import Models, build_models
-from recognition.engine.pipeline import Recognition, Recognizer
+from recognition.engine.pipeline import RecognitionResult, Recognizer
 from recognition.engine.runner import EngineThread
 
 logger = logging.getLogger(__name__)
@@ -68,13 +68,13 @@ def preload() -> bool:
     return True
 
 
-def recognize(image: np.ndarray, gallery: GalleryIndex) -> Recognition:
+def recognize(image: np.ndarray, gallery: GalleryIndex) -> RecognitionResult:
     """Recognise a decoded RGB photo against ``gallery`` with the settings' thresholds."""
     config = conf.recognizer_config()
     return run(lambda m: Recognizer(m.detector, m.extractor, gallery, config).recognize(image))
 
 
-def recognize_bytes(data: bytes, gallery: GalleryIndex) -> Recognition:
+def recognize_bytes(data: bytes, gallery: GalleryIndex) -> RecognitionResult:
     """Decode an uploaded photo with the configured limits and recognise it (raises ImageError).
 
     Decoding runs on the caller's thread.  Boxes and ``image_size`` are in the original

@@ -9,8 +9,8 @@ Public API::
     from recognition.engine import (
         decode_image, ImageError,                    # images.py
         Detector, FeatureExtractor, ModelError,      # predictors.py
-        GalleryIndex, GalleryError,                  # gallery.py
-        Recognizer, RecognizerConfig, Recognition,   # pipeline.py
+        GalleryIndex, GalleryError,                  # index.py
+        Recognizer, RecognizerConfig, RecognitionResult,  # pipeline.py
         RecognizedLine, BoxMatch, UnknownItem, Candidate,
     )
 
@@ -28,11 +28,11 @@ _EXPORTS = {
     "Detector": "predictors",
     "FeatureExtractor": "predictors",
     "ModelError": "predictors",
-    "GalleryIndex": "gallery",
-    "GalleryError": "gallery",
+    "GalleryIndex": "index",
+    "GalleryError": "index",
     "Recognizer": "pipeline",
     "RecognizerConfig": "pipeline",
-    "Recognition": "pipeline",
+    "RecognitionResult": "pipeline",
     "RecognizedLine": "pipeline",
     "BoxMatch": "pipeline",
     "UnknownItem": "pipeline",

@@ -19,8 +19,8 @@ import numpy as np
 from PIL import Image
 
 from . import postprocess, preprocess
-from .gallery import GalleryIndex
 from .images import decode_image
+from .index import GalleryIndex
 from .pipeline import Recognizer, RecognizerConfig
 
 STAGES = ("decode", "det_preprocess", "det_forward", "crop_preprocess", "feature_forward", "search", "total")

@@ -56,7 +56,7 @@ class UnknownItem:
 
 
 @dataclass
-class Recognition:
+class RecognitionResult:
     lines: list[RecognizedLine]
     unknown: list[UnknownItem]
     image_size: tuple[int, int]  # (width, height)
@@ -64,7 +64,7 @@ class Recognition:
     whole_image: bool = False  # nothing detected: the whole photo was matched as one item
     crops: int = 0  # boxes embedded and searched (before de-duplication)
 
-    def rescaled(self, sx: float, sy: float) -> Recognition:
+    def rescaled(self, sx: float, sy: float) -> RecognitionResult:
         """The same result with boxes and image size multiplied by (sx, sy): back to original-photo
         pixels after ``decode_image_scaled`` decoded at reduced scale."""
         if (sx, sy) == (1.0, 1.0):
@@ -107,7 +107,7 @@ def candidates_from_hits(hits, top_k: int) -> list[Candidate]:
 
 
 class Recognizer:
-    """``Recognizer(detector, extractor, gallery, config)``; ``recognize(image) -> Recognition``.
+    """``Recognizer(detector, extractor, gallery, config)``; ``recognize(image) -> RecognitionResult``.
 
     ``image`` is RGB uint8 HxWx3 (see ``images.decode_image``).  Not thread-safe (it owns
     Paddle predictors): give each thread its own, e.g. via ``clone()``; the gallery is shared.
@@ -122,7 +122,7 @@ class Recognizer:
     def clone(self) -> Recognizer:
         return Recognizer(self.detector.clone(), self.extractor.clone(), self.gallery, self.config)
 
-    def recognize(self, image: np.ndarray, timings: dict[str, float] | None = None) -> Recognition:
+    def recognize(self, image: np.ndarray, timings: dict[str, float] | None = None) -> RecognitionResult:
         cfg = self.config
         timings = {} if timings is None else timings
         height, width = image.shape[:2]
@@ -159,7 +159,7 @@ class Recognizer:
         result.timings = dict(timings)
         return result
 
-    def assemble(self, boxes, det_scores, hits, image_size, whole: bool = False) -> Recognition:
+    def assemble(self, boxes, det_scores, hits, image_size, whole: bool = False) -> RecognitionResult:
         """Turn boxes + per-box search hits into lines and unknown items (no model involved)."""
         cfg = self.config
         items = []
@@ -190,7 +190,7 @@ class Recognizer:
             else:
                 unknown.append(UnknownItem(box=box, score=det_score, candidates=cands))
         ordered = sorted(lines.values(), key=lambda ln: -max(ln.scores))
-        return Recognition(
+        return RecognitionResult(
             lines=ordered,
             unknown=unknown,
             image_size=tuple(image_size),

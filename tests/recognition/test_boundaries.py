@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from recognition import runtime
-from recognition.engine.gallery import GalleryIndex
 from recognition.engine.images import ImageError
+from recognition.engine.index import GalleryIndex
 from tests.recognition.conftest import ITEM_A, ITEM_B, encode, pattern, scene
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ ENGINE = ROOT / "recognition" / "engine"
 
 def test_engine_imports_without_django():
     modules = sorted(p.stem for p in ENGINE.glob("*.py") if p.stem != "__init__")
-    expected = {"images", "preprocess", "predictors", "postprocess", "gallery", "pipeline", "model_store", "bench"}
+    expected = {"images", "preprocess", "predictors", "postprocess", "index", "pipeline", "model_store", "bench"}
     assert expected | {"models", "runner"} <= set(modules)
     code = (
         "import sys, importlib\n"

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from recognition.engine.gallery import GalleryIndex
+from recognition.engine.index import GalleryIndex
 from recognition.engine.pipeline import Recognizer, RecognizerConfig
 from recognition.engine.predictors import Detector, FeatureExtractor
 from tests.recognition.conftest import ITEM_A, ITEM_B, pattern, scene

@@ -15,7 +15,7 @@ import pytest
 
 from gallery.embedding import embed_photo
 from recognition import runtime
-from recognition.engine.gallery import GalleryIndex
+from recognition.engine.index import GalleryIndex
 from tests.recognition.conftest import ITEM_A, ITEM_B, SHARED_MODELS, encode, pattern, scene
 
 

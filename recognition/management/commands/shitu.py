@@ -158,7 +158,7 @@ class Command(BaseCommand):
         self._failed = 0
         sub = options["subcommand"]
         if sub in ("build-index", "recognize", "bench", "bench-threads"):
-            from recognition.engine.gallery import set_search_threads
+            from recognition.engine.index import set_search_threads
 
             set_search_threads(conf.search_threads())
         getattr(self, "do_" + sub.replace("-", "_"))(options)
@@ -201,7 +201,7 @@ class Command(BaseCommand):
             self._emit({"image": name, "feature": _round_list(feature)})
 
     def do_build_index(self, options):
-        from recognition.engine.gallery import GalleryIndex
+        from recognition.engine.index import GalleryIndex
 
         entries = (
             self._read_labels(options["labels"]) if options.get("labels") else self._read_catalog(options["catalog"])
@@ -279,7 +279,7 @@ class Command(BaseCommand):
         return [(i, folder / row["image"], row["sku"]) for i, row in enumerate(rows, 1)]
 
     def do_recognize(self, options):
-        from recognition.engine.gallery import GalleryError, GalleryIndex
+        from recognition.engine.index import GalleryError, GalleryIndex
         from recognition.engine.pipeline import Recognizer
 
         index = Path(options.get("index") or conf.index_path())

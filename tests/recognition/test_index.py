@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from recognition.engine.gallery import GalleryError, GalleryIndex, meta_path
+from recognition.engine.index import GalleryError, GalleryIndex, meta_path
 
 DIM = 32
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
-from orders.models import Customer
+from accounts.models import Customer
 
 from . import tokens
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from orders.models import Customer
+from accounts.models import Customer
 
 from . import tokens, wechat
 

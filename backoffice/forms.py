@@ -91,7 +91,7 @@ class RefundForm(forms.Form):
     amount = YuanField(label="Amount (¥)", min_value=Decimal("0.01"))
     reason = forms.CharField(max_length=80, required=False)
     # Issued with the page: a second submit of the same form (double click, resent POST) is the
-    # same refund to payments.services.request_refund, not another one.  WeChat Pay's format.
+    # same refund to payments.refunds.request_refund, not another one.  WeChat Pay's format.
     out_refund_no = forms.CharField(
         widget=forms.HiddenInput,
         max_length=64,

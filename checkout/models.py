@@ -24,7 +24,7 @@ class Recognition(models.Model):
         FAILED = "failed", "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    customer = models.ForeignKey("orders.Customer", on_delete=models.PROTECT, related_name="recognitions")
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="recognitions")
     store = models.ForeignKey("catalog.Store", on_delete=models.PROTECT, related_name="recognitions")
     photo = models.ImageField(upload_to=recognition_photo_path, help_text="The upload re-encoded as JPEG, no EXIF.")
     width = models.PositiveIntegerField(default=0)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from orders.services import MAX_QUANTITY
+from orders.services import MAX_LINES, MAX_QUANTITY
 from smart_container.fields import StrictIntegerField
 
 from .models import Recognition
@@ -94,3 +94,14 @@ class QuantitySerializer(serializers.Serializer):
 
 class ChooseSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, help_text="One of the box's alternatives.")
+
+
+class OrderLineRequestSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    recognition = serializers.UUIDField(required=False, help_text="The recognition this cart came from.")
+    store = serializers.SlugField(required=False, help_text="Store code; defaults to the recognition's store.")
+    lines = OrderLineRequestSerializer(many=True, allow_empty=False, max_length=MAX_LINES)

@@ -12,10 +12,11 @@ from django.db import transaction
 from PIL import Image, ImageOps
 from rest_framework import exceptions, status
 
+from accounts.models import Customer
 from catalog.images import ImageRejected, inspect_image
 from catalog.models import Product, Store
 from orders import services as order_services
-from orders.models import Customer, Order
+from orders.models import Order
 
 from .models import Recognition
 

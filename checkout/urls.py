@@ -1,8 +1,9 @@
 from smart_container.api import OptionalSlashRouter, api_path
 
-from .views import RecognitionViewSet, RecognizeView
+from .views import OrderViewSet, RecognitionViewSet, RecognizeView
 
 router = OptionalSlashRouter()
 router.register("checkout/recognitions", RecognitionViewSet, basename="recognition")
+router.register("orders", OrderViewSet)  # reading orders comes from orders.views
 
 urlpatterns = [api_path("checkout/recognize", RecognizeView.as_view(), name="checkout-recognize"), *router.urls]

@@ -1,4 +1,4 @@
-"""The customer's checkout API: recognise a photo, poll it, correct the cart."""
+"""The customer's checkout API: recognise a photo, poll it, correct the cart, order it, pay."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import IsCustomer, IsCustomerOrStaff, customer_of
+from orders import views as order_views
+from orders.models import Order
+from orders.serializers import CustomerOrderSerializer
+from payments.paying import start_payment, sync_payment
+from payments.serializers import PayParamsSerializer
 from smart_container.parsers import FormParser, MultiPartParser
 from smart_container.throttling import ScopedRateThrottle
 
@@ -22,6 +27,7 @@ from .models import Recognition
 from .serializers import (
     AddItemSerializer,
     ChooseSerializer,
+    OrderCreateSerializer,
     PendingRecognitionSerializer,
     QuantitySerializer,
     RecognitionSerializer,
@@ -127,3 +133,38 @@ class RecognitionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         form = ChooseSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         return self._answer(services.choose_alternative(self.get_object(), int(box_id), form.validated_data["sku"]))
+
+
+# ``/orders``: reading them (the orders app's viewset) plus the journey's steps on them: order the
+# cart, get WeChat Pay's parameters, ask WeChat whether the customer paid.  (A comment, not a
+# docstring: the schema would show it as the description of listing and reading orders.)
+class OrderViewSet(mixins.CreateModelMixin, order_views.OrderViewSet):
+    def get_permissions(self):
+        if self.action in ("create", "pay", "check_payment"):
+            return [IsCustomer()]
+        return super().get_permissions()
+
+    @extend_schema(request=OrderCreateSerializer, responses={201: CustomerOrderSerializer})
+    def create(self, request, *args, **kwargs):
+        """Order the cart: the server prices every line and reserves the stock."""
+        serializer = OrderCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.place_order(customer=customer_of(request), **serializer.validated_data)
+        order = self.get_queryset().get(pk=order.pk)
+        return Response(CustomerOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=PayParamsSerializer)
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        """WeChat Pay (JSAPI) parameters for wx.requestPayment; the order is paid when WeChat says so."""
+        return Response(start_payment(self.get_object()))
+
+    @extend_schema(request=None, responses=CustomerOrderSerializer)
+    @action(detail=True, methods=["post"], url_path="check-payment")
+    def check_payment(self, request, pk=None):
+        """The client believes it paid: ask WeChat Pay (never trust the client) and answer the order."""
+        order = self.get_object()
+        payment = order.payments.first()
+        if payment is not None and order.status == Order.Status.CREATED:
+            sync_payment(payment)
+        return Response(CustomerOrderSerializer(self.get_queryset().get(pk=order.pk)).data)

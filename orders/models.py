@@ -1,4 +1,4 @@
-"""Customers, orders and the money that moves for them (integer fen throughout)."""
+"""Orders and the money that moves for them (integer fen throughout)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,6 @@ import uuid
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-
-
-class Customer(models.Model):
-    """A WeChat user of one app.  Only public identifiers are stored; no session key."""
-
-    app_id = models.CharField(max_length=32)
-    openid = models.CharField(max_length=64)
-    unionid = models.CharField(max_length=64, null=True, blank=True, db_index=True)
-    nickname = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_login_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["app_id", "openid"], name="customer_unique_app_openid")]
-
-    def __str__(self) -> str:
-        return f"{self.app_id}:{self.openid}"
 
 
 class InvalidTransition(Exception):
@@ -48,7 +31,7 @@ class Order(models.Model):
     }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="orders")
     store = models.ForeignKey("catalog.Store", on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.CREATED, db_index=True)
     total_fen = models.PositiveIntegerField(default=0)

@@ -3,10 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from smart_container.fields import FenField, StrictIntegerField
-
 from .models import Order, OrderLine, Payment, Refund
-from .services import MAX_LINES, MAX_QUANTITY
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -88,33 +85,3 @@ class CustomerOrderSerializer(OrderSerializer):
             "refunded_fen": order.refunded_fen,
             "net_fen": order.total_fen - order.refunded_fen,
         }
-
-
-class OrderLineRequestSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64)
-    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
-
-
-class OrderCreateSerializer(serializers.Serializer):
-    recognition = serializers.UUIDField(required=False, help_text="The recognition this cart came from.")
-    store = serializers.SlugField(required=False, help_text="Store code; defaults to the recognition's store.")
-    lines = OrderLineRequestSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
-
-
-class RefundCreateSerializer(serializers.Serializer):
-    amount_fen = FenField(min_value=1)
-    reason = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
-    out_refund_no = serializers.RegexField(
-        r"^[A-Za-z0-9_*@|-]{1,64}$",
-        required=False,
-        help_text="Your idempotency key: retrying with the same value never refunds twice.",
-    )
-
-
-class PayParamsSerializer(serializers.Serializer):
-    appId = serializers.CharField()
-    timeStamp = serializers.CharField()
-    nonceStr = serializers.CharField()
-    package = serializers.CharField()
-    signType = serializers.CharField()
-    paySign = serializers.CharField()

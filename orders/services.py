@@ -1,4 +1,4 @@
-"""Order rules: pricing from the catalog, atomic stock reservation, legal status moves.
+"""Order rules: pricing from the catalog and atomic stock reservation (state changes: ``actions``).
 
 Prices never come from the client: a line names a SKU and a quantity, and the server
 copies the catalog's current price onto the order.
@@ -16,9 +16,10 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from accounts.models import Customer
 from catalog.models import Product, Store
 
-from .models import Customer, Order, OrderLine
+from .models import Order, OrderLine
 
 MAX_LINES = 100
 MAX_QUANTITY = 999
@@ -96,21 +97,3 @@ def create_order(*, customer: Customer, store: Store, lines: Iterable[LineReques
     order.total_fen = sum(line.subtotal_fen for line in order_lines)
     order.save(update_fields=["total_fen"])
     return order
-
-
-@transaction.atomic
-def close_order(order: Order) -> bool:
-    """Close an unpaid order and give its stock back.  Returns False if it was not open.
-
-    The status row is locked first, so a payment arriving at the same moment either wins
-    (order stays paid) or finds the order closed; never both.
-    """
-    locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status != Order.Status.CREATED:
-        return False
-    locked.transition_to(Order.Status.CLOSED)
-    locked.closed_at = timezone.now()
-    locked.save(update_fields=["status", "closed_at"])
-    for line in locked.lines.exclude(product=None):
-        Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
-    return True

@@ -1,13 +1,20 @@
-"""WeChat Pay's notification endpoints: open to the internet, trusted only after verification."""
+"""WeChat Pay's notification endpoints (open to the internet, trusted only after verification) and
+staff refunds."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, status
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from orders.models import Order
+from orders.serializers import RefundSerializer
+
+from . import notifications
+from .refunds import request_refund
+from .serializers import RefundCreateSerializer
 from .wechatpay import NOTIFY_HEADERS
 
 
@@ -38,7 +45,7 @@ NOTIFY_SCHEMA = extend_schema(
 class NotifyView(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    handler = staticmethod(services.handle_payment_notification)
+    handler = staticmethod(notifications.handle_payment_notification)
 
     @NOTIFY_SCHEMA
     def post(self, request):
@@ -53,4 +60,20 @@ class PaymentNotifyView(NotifyView):
 class RefundNotifyView(NotifyView):
     """REFUND.* notifications (the notify_url given with each refund)."""
 
-    handler = staticmethod(services.handle_refund_notification)
+    handler = staticmethod(notifications.handle_refund_notification)
+
+
+class OrderRefundViewSet(viewsets.GenericViewSet):
+    """``/orders/{id}/refunds``: the one route of ``orders`` the payments app serves."""
+
+    queryset = Order.objects.all()
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(request=RefundCreateSerializer, responses={201: RefundSerializer})
+    @action(detail=True, methods=["post"])
+    def refunds(self, request, pk=None):
+        """Staff: refund part or all of a paid order (idempotent per out_refund_no)."""
+        serializer = RefundCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        refund = request_refund(self.get_object(), requested_by=request.user, **serializer.validated_data)
+        return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)

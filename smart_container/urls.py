@@ -12,7 +12,6 @@ from .health import healthz
 
 api_v1 = [
     path("", include("catalog.urls")),
-    path("", include("orders.urls")),
     path("", include("gallery.urls")),
     path("", include("accounts.urls")),
     path("", include("payments.urls")),

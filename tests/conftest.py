@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from PIL import Image
 from rest_framework.test import APIClient
 
+from accounts.models import Customer
 from catalog import services as catalog_services
 from catalog.models import Store
-from orders.models import Customer
 
 
 @pytest.fixture(autouse=True)

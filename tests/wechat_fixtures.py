@@ -11,8 +11,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts import tokens
+from accounts.models import Customer
 from catalog.models import Product, Store
-from orders.models import Customer
 from wechat_fake import FakeWeChat, KeyPair, generate_keypair
 
 APP_ID = "wx0123456789abcdef"

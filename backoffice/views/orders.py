@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -12,7 +10,7 @@ from django.views.generic import DetailView, ListView, View
 from rest_framework.exceptions import APIException
 
 from orders.models import Order, Refund
-from payments import services as payment_services
+from payments.refunds import new_out_refund_no, request_refund
 from reports.queries import local_tz
 
 from ..exports import csv_lines
@@ -26,10 +24,6 @@ def _filtered(request) -> tuple[OrderFilterForm, object]:
     form = OrderFilterForm(request.GET or None)
     criteria = form.cleaned_data if form.is_valid() else {}
     return form, orders_matching(**{k: v for k, v in criteria.items() if v})
-
-
-def new_out_refund_no() -> str:
-    return f"RF{uuid.uuid4().hex}"  # the form payments.services.request_refund gives its own
 
 
 class OrderListView(BackOfficeMixin, ListView):
@@ -78,7 +72,7 @@ class OrderExportView(BackOfficeMixin, View):
 
 
 class OrderRefundView(BackOfficeMixin, View):
-    """POST amount (yuan) + reason: refund through WeChat Pay (payments.services.request_refund)."""
+    """POST amount (yuan) + reason: refund through WeChat Pay (payments.refunds.request_refund)."""
 
     permission_required = "orders.add_refund"
 
@@ -87,7 +81,7 @@ class OrderRefundView(BackOfficeMixin, View):
         form = RefundForm(request.POST)
         if form.is_valid():
             try:
-                refund = payment_services.request_refund(
+                refund = request_refund(
                     order,
                     amount_fen=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],

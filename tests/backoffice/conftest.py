@@ -11,12 +11,13 @@ from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from PIL import Image
 
+from accounts.models import Customer
 from catalog import services as catalog_services
 from catalog.models import Product, Store
 from checkout.models import Recognition
-from orders.models import Customer, Order, Payment
+from orders.models import Order, Payment
 from orders.services import LineRequest, create_order
-from payments.services import mark_paid
+from payments.paying import confirm_payment
 from reports.queries import local_tz
 from tests.gallery.conftest import engine_settings  # noqa: F401  (fixtures reused)
 from tests.recognition.conftest import encode, models, pattern  # noqa: F401
@@ -87,11 +88,11 @@ def local(*args) -> datetime:
 
 
 def paid_order(store: Store, customer: Customer, lines: dict[str, int], paid_at: datetime) -> Order:
-    """An order made by orders.services and paid through payments.services.mark_paid."""
+    """An order made by orders.services and paid through payments.paying.confirm_payment."""
     order = create_order(customer=customer, store=store, lines=[LineRequest(s, q) for s, q in lines.items()])
     n = next(_numbers)
     payment = Payment.objects.create(order=order, out_trade_no=f"T{n:08d}", amount_fen=order.total_fen)
-    mark_paid(payment, transaction_id=f"4200{n:016d}", paid_at=paid_at)
+    confirm_payment(payment, transaction_id=f"4200{n:016d}", paid_at=paid_at)
     order.refresh_from_db()
     return order
 
@@ -146,10 +147,10 @@ def products(shop) -> dict[str, Product]:
 
 
 def settled_refund(order: Order, amount_fen: int, settled_at: datetime, requested_by=None):
-    """A refund row settled through payments.services.apply_refund_state, as WeChat's answer would."""
+    """A refund row settled through payments.refunds.apply_refund_state, as WeChat's answer would."""
     from orders.models import Refund
     from payments.gateway import RefundState
-    from payments.services import apply_refund_state
+    from payments.refunds import apply_refund_state
 
     payment = order.payments.get()
     refund = Refund.objects.create(

@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Store
+from orders import actions as order_actions
 from orders.models import Payment
-from orders.services import LineRequest, close_order, create_order
+from orders.services import LineRequest, create_order
 from reports import queries
 from reports.models import DailySalesSummary
 from reports.tasks import daily_sales_summary
@@ -53,7 +54,7 @@ def test_refund_of_a_payment_on_a_closed_order_is_not_taken_off_sales(sales, sho
     """A payment that lands after expiry is refunded automatically; it was never a sale either."""
     d1, d2 = sales
     closed = create_order(customer=customer, store=shop, lines=[LineRequest("TEA", 1)])
-    close_order(closed)
+    order_actions.close(closed)
     Payment.objects.create(order=closed, out_trade_no="LATE0001", amount_fen=closed.total_fen, state="succeeded")
     settled_refund(closed, closed.total_fen, local(d2.year, d2.month, d2.day, 13, 0))
     days = {d.day: d for d in queries.sales_by_day(queries.Period(d1, d2))}

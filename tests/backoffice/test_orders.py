@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from orders.models import Order, Refund
 from orders.services import LineRequest, create_order
-from payments import services as payment_services
+from payments import paying, refunds
 from reports.queries import local_today
 from tests.backoffice.conftest import local, paid_order
 
@@ -68,10 +68,10 @@ def test_csv_export_streams_every_matching_order(login, orders):
 
 def test_refund_goes_to_wechat_pay_and_settles(login, shop, customer, wechat):
     order = create_order(customer=customer, store=shop, lines=[LineRequest("COLA", 2)])
-    payment_services.start_payment(order)
+    paying.start_payment(order)
     payment = order.payments.get()
     wechat.complete_payment(payment.out_trade_no, notify=False)
-    payment_services.sync_payment(payment)
+    paying.sync_payment(payment)
     client = login("manager")
     page = client.get(reverse("backoffice:order", args=[order.pk])).content.decode()
     assert 'id="refund-form"' in page
@@ -82,7 +82,7 @@ def test_refund_goes_to_wechat_pay_and_settles(login, shop, customer, wechat):
     assert (refund.amount_fen, refund.reason, refund.state) == (350, "damaged", "pending")
     assert refund.requested_by.username == "manager"  # the audit log names who refunded
     wechat.settle_refund(refund.out_refund_no, notify=False)
-    payment_services.sync_refund(refund)
+    refunds.sync_refund(refund)
     order.refresh_from_db()
     assert (order.status, order.refunded_fen) == (Order.Status.PARTIALLY_REFUNDED, 350)
 
@@ -121,10 +121,10 @@ def test_date_filter_uses_the_stores_day_in_the_list_and_the_export(settings, lo
 def test_a_refund_form_sent_twice_refunds_once(login, shop, customer, wechat):
     """The form carries its own out_refund_no, so a double click or a resent POST is one refund."""
     order = create_order(customer=customer, store=shop, lines=[LineRequest("COLA", 2)])
-    payment_services.start_payment(order)
+    paying.start_payment(order)
     payment = order.payments.get()
     wechat.complete_payment(payment.out_trade_no, notify=False)
-    payment_services.sync_payment(payment)
+    paying.sync_payment(payment)
     client = login("manager")
     form = client.get(reverse("backoffice:order", args=[order.pk])).context["refund_form"]
     key = form.initial["out_refund_no"]

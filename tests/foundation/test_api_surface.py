@@ -93,7 +93,7 @@ def test_admin_pages_for_every_model(admin_client, customer, store, make_product
         "/admin/catalog/pricechange/",
         "/admin/orders/order/",
         f"/admin/orders/order/{order.pk}/change/",
-        "/admin/orders/customer/",
+        "/admin/accounts/customer/",
         "/admin/orders/payment/",
         "/admin/orders/refund/",
     ]:

@@ -11,9 +11,10 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from catalog.models import Product
+from orders.actions import close as close_order
 from orders.models import InvalidTransition, Order, OrderLine
-from orders.services import LineRequest, OutOfStock, close_order, create_order
-from orders.tasks import close_expired_orders
+from orders.services import LineRequest, OutOfStock, create_order
+from payments.tasks import close_expired_orders
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from catalog.models import Product
 from orders.models import Order, Payment, Refund
-from payments import services
+from payments import paying
 from tests.wechat_fixtures import client_for, post_notification
 
 pytestmark = [
@@ -70,12 +70,12 @@ def test_mark_paid_applies_exactly_once_under_races(api, store, products, wechat
     order = Order.objects.get(pk=response.json()["id"])
     api.post(f"/api/v1/orders/{order.pk}/pay")
     payment = Payment.objects.get(order=order)
-    results = run_in_threads(lambda i: services.mark_paid(payment, transaction_id="4200001", paid_at=None), THREADS)
+    results = run_in_threads(lambda i: paying.confirm_payment(payment, transaction_id="4200001", paid_at=None), THREADS)
     assert results.count(True) == 1 and results.count(False) == THREADS - 1
 
 
 def test_duplicate_payments_on_a_closed_order_refund_it_once(api, store, products, wechat):
-    from orders.services import close_order
+    from orders.actions import close as close_order
 
     response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0002", "quantity": 1}]}, format="json")
     order = Order.objects.get(pk=response.json()["id"])
@@ -83,7 +83,7 @@ def test_duplicate_payments_on_a_closed_order_refund_it_once(api, store, product
     assert close_order(order)
     wechat.complete_payment(order.pk.hex, notify=False)
     payment = Payment.objects.get(order=order)
-    results = run_in_threads(lambda i: services.mark_paid(payment, transaction_id="4200002", paid_at=None), THREADS)
+    results = run_in_threads(lambda i: paying.confirm_payment(payment, transaction_id="4200002", paid_at=None), THREADS)
     assert results.count(True) == 1
     assert Refund.objects.get(order=order).amount_fen == order.total_fen
     assert wechat.transactions[order.pk.hex].refunded == order.total_fen
@@ -92,7 +92,7 @@ def test_duplicate_payments_on_a_closed_order_refund_it_once(api, store, product
 
 def test_payment_racing_expiry_ends_consistent(api, store, products, wechat):
     """close_order and mark_paid at once: either paid (stock kept sold) or closed (stock back), never both."""
-    from orders.services import close_order
+    from orders.actions import close as close_order
 
     for _ in range(5):
         response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0003", "quantity": 2}]}, format="json")
@@ -101,7 +101,7 @@ def test_payment_racing_expiry_ends_consistent(api, store, products, wechat):
         payment = Payment.objects.get(order=order)
 
         def race(i, order=order, payment=payment):
-            return close_order(order) if i == 0 else services.mark_paid(payment, transaction_id=None, paid_at=None)
+            return close_order(order) if i == 0 else paying.confirm_payment(payment, transaction_id=None, paid_at=None)
 
         run_in_threads(race, 2)
         order.refresh_from_db()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from orders.models import Customer
+from accounts.models import Customer
 
 LOGIN = "/api/v1/auth/wechat/login"
 pytestmark = pytest.mark.django_db

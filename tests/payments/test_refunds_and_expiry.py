@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from orders.models import Order, Payment, Refund
-from orders.tasks import close_expired_orders
-from payments import services
+from payments import expiry, paying, refunds
+from payments.tasks import close_expired_orders
 from tests.wechat_fixtures import post_notification
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_partial_then_full_refund_settled_by_notifications(staff_api, paid, wech
     rest = refund(staff_api, paid, amount_fen=1000, out_refund_no="R-2")
     assert rest.status_code == 201
     wechat.settle_refund("R-2", notify=False)
-    services.sync_refund(Refund.objects.get(out_refund_no="R-2"))  # settle by query, as the task does
+    refunds.sync_refund(Refund.objects.get(out_refund_no="R-2"))  # settle by query, as the task does
     paid.refresh_from_db()
     assert paid.status == "refunded" and paid.refunded_fen == 1600
 
@@ -125,7 +125,7 @@ def test_expiry_finds_a_last_moment_payment_instead_of_closing(api, store, produ
     api.post(f"/api/v1/orders/{order.pk}/pay")
     wechat.complete_payment(order.pk.hex, notify=False)  # paid, notification not (yet) delivered
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert services.close_expired_orders() == 0
+    assert expiry.close_expired_orders() == 0
     order.refresh_from_db()
     assert order.status == "paid" and order.payments.get().state == Payment.State.SUCCEEDED
     products["SC0003"].refresh_from_db()
@@ -138,7 +138,7 @@ def test_expiry_waits_when_wechat_is_unreachable(api, store, products, wechat, s
     api.post(f"/api/v1/orders/{order.pk}/pay")
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     settings.WECHATPAY_BASE_URL = "http://127.0.0.1:9"
-    assert services.close_expired_orders() == 0
+    assert expiry.close_expired_orders() == 0
     order.refresh_from_db()
     assert order.status == "created"  # not closed blind: the customer may have paid
 
@@ -165,7 +165,7 @@ def test_refund_lost_on_the_way_is_resubmitted_and_settled_by_the_task(staff_api
 @pytest.fixture
 def closed_then_paid(api, store, products, wechat) -> Order:
     """An order closed (stock released) just as its customer paid at WeChat: the expiry race."""
-    from orders.services import close_order
+    from orders.actions import close as close_order
 
     response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0003", "quantity": 2}]}, format="json")
     order = Order.objects.get(pk=response.json()["id"])
@@ -181,7 +181,7 @@ def assert_refunded_once_and_still_closed(order, wechat, products):
     assert order.status == "closed" and order.paid_at is None
     assert payment.state == "succeeded"
     late = Refund.objects.get(order=order)
-    assert late.out_refund_no == services.late_refund_no_for(payment) and late.payment == payment
+    assert late.out_refund_no == refunds.late_refund_no_for(payment) and late.payment == payment
     assert late.amount_fen == payment.amount_fen == order.total_fen
     assert wechat.transactions[order.pk.hex].refunded == order.total_fen  # refunded in full, once
     products["SC0003"].refresh_from_db()
@@ -209,13 +209,13 @@ def test_payment_notified_on_a_closed_order_is_refunded_once(closed_then_paid, w
 def test_payment_found_by_query_on_a_closed_order_is_refunded_once(closed_then_paid, api, wechat, products):
     order = closed_then_paid
     payment = order.payments.get()
-    assert services.sync_payment(payment).state == "succeeded"
+    assert paying.sync_payment(payment).state == "succeeded"
     assert_refunded_once_and_still_closed(order, wechat, products)
-    services.sync_payment(payment)  # the client's "I paid" again
+    paying.sync_payment(payment)  # the client's "I paid" again
     assert api.post(f"/api/v1/orders/{order.pk}/pay").status_code == 409
     assert_refunded_once_and_still_closed(order, wechat, products)
-    wechat.settle_refund(services.late_refund_no_for(payment), notify=False)
-    services.sync_refund(Refund.objects.get(order=order))
+    wechat.settle_refund(refunds.late_refund_no_for(payment), notify=False)
+    refunds.sync_refund(Refund.objects.get(order=order))
     assert assert_refunded_once_and_still_closed(order, wechat, products).state == "succeeded"
 
 
@@ -226,10 +226,10 @@ def test_late_payment_refund_waits_for_wechat_and_the_task_submits_it(closed_the
     payment = order.payments.get()
     pay_url = settings.WECHATPAY_BASE_URL
     settings.WECHATPAY_BASE_URL = "http://127.0.0.1:9"  # WeChat unreachable for the refund
-    assert services.mark_paid(payment, transaction_id="4200000000000000000000000001", paid_at=None)
+    assert paying.confirm_payment(payment, transaction_id="4200000000000000000000000001", paid_at=None)
     assert Refund.objects.get(order=order).state == "pending" and not wechat.refunds
     settings.WECHATPAY_BASE_URL = pay_url
     assert sync_pending_refunds(older_than_seconds=0) == 0  # submitted now
     assert_refunded_once_and_still_closed(order, wechat, products)
-    assert not services.mark_paid(payment, transaction_id="4200000000000000000000000001", paid_at=None)
+    assert not paying.confirm_payment(payment, transaction_id="4200000000000000000000000001", paid_at=None)
     assert Refund.objects.filter(order=order).count() == 1

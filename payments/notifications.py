@@ -1,0 +1,78 @@
+"""WeChat Pay's notifications: verified, decrypted, checked against our records, applied once."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.cache import cache
+
+from orders.models import Payment, Refund
+
+from .checks import refund_disagreements, transaction_disagreements
+from .gateway import NotificationRejected, PaymentGateway
+from .paying import confirm_payment
+from .refunds import apply_refund_state
+from .wechatpay import get_gateway
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _verified_notification(kind: str, headers: dict[str, str], body: bytes, gateway: PaymentGateway):
+    """Verify and decrypt a notification, refuse a replay, and log every refusal.
+
+    The signed nonce is claimed only once the signature checks out, and given back if the
+    notification is then refused or fails, so WeChat's own retry of it is not taken for a replay.
+    """
+    try:
+        note = gateway.parse_notification(headers, body)
+        key = f"wechatpay:notify-nonce:{headers['Wechatpay-Nonce']}:{headers['Wechatpay-Timestamp']}"
+        if not cache.add(key, 1, timeout=2 * settings.WECHATPAY_NOTIFY_MAX_AGE_SECONDS):
+            raise NotificationRejected({"headers": ["This notification (nonce) was already received: a replay."]})
+        try:
+            yield note
+        except Exception:
+            cache.delete(key)
+            raise
+    except NotificationRejected as exc:
+        logger.warning("%s notification refused: %s", kind, exc.detail)
+        raise
+
+
+def handle_payment_notification(
+    headers: dict[str, str], body: bytes, gateway: PaymentGateway | None = None
+) -> Payment | None:
+    """Verify, decrypt and check a TRANSACTION.* notification, then record the payment once."""
+    gateway = gateway or get_gateway()
+    with _verified_notification("payment", headers, body, gateway) as note:
+        state = gateway.transaction_from(note.resource)
+        payment = Payment.objects.filter(out_trade_no=state.out_trade_no).first()
+        if payment is None:
+            raise NotificationRejected({"out_trade_no": [f"Unknown out_trade_no {state.out_trade_no!r}."]})
+        problems = transaction_disagreements(payment, state)
+        if problems:
+            raise NotificationRejected({"resource": problems})
+        if note.event_type == "TRANSACTION.SUCCESS" and state.paid:
+            confirm_payment(payment, transaction_id=state.transaction_id, paid_at=state.success_time, gateway=gateway)
+        else:
+            logger.info("notification %s for %s: %s, nothing to do", note.event_type, payment, state.trade_state)
+        return payment
+
+
+def handle_refund_notification(
+    headers: dict[str, str], body: bytes, gateway: PaymentGateway | None = None
+) -> Refund | None:
+    """Verify, decrypt and check a REFUND.* notification, then settle the refund once."""
+    gateway = gateway or get_gateway()
+    with _verified_notification("refund", headers, body, gateway) as note:
+        state = gateway.refund_from(note.resource)
+        refund = Refund.objects.select_related("payment").filter(out_refund_no=state.out_refund_no).first()
+        if refund is None:
+            raise NotificationRejected({"out_refund_no": [f"Unknown out_refund_no {state.out_refund_no!r}."]})
+        problems = refund_disagreements(refund, state)
+        if problems:
+            raise NotificationRejected({"resource": problems})
+        apply_refund_state(refund, state)
+        return refund

@@ -34,8 +34,9 @@ from django.utils import timezone
 from catalog.models import Product, ProductImage
 
 from . import changelog, services
-from .live import LiveGallery, current_model_version
+from .live import LiveGallery
 from .models import GalleryEmbedding
+from .selectors import current_model_version
 
 BENCH_PREFIX = "BENCH-"
 

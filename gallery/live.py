@@ -15,13 +15,11 @@ workers on an old and a new model can run side by side during an upgrade.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterable
 
 import numpy as np
 from django.conf import settings
@@ -30,39 +28,15 @@ from django.utils import timezone
 
 from recognition import conf
 from recognition.engine.index import GalleryIndex
-from recognition.engine.predictors import ModelError, model_version
 
 from . import changelog
 from .models import GalleryChange, GalleryWorker
-from .services import servable
+from .selectors import current_model_version, membership_checksum, servable
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIM = 512
 FETCH_CHUNK = 2000
-
-
-def current_model_version() -> str:
-    """Version of the configured feature extractor (cheap: cached hash of its weights), or ""."""
-    folder = conf.model_dirs()["extractor"]
-    if folder is None:
-        return ""
-    try:
-        return model_version(folder)
-    except ModelError:
-        return ""
-
-
-def membership_checksum(pairs: Iterable[tuple[int, str]]) -> str:
-    """Order-independent digest of (id, label) pairs: equal iff two galleries hold the same entries."""
-    digest = hashlib.sha256()
-    for image_id, label in sorted(pairs):
-        digest.update(f"{image_id}:{label}\n".encode())
-    return digest.hexdigest()[:32]
-
-
-def _setting(name: str, default):
-    return getattr(settings, name, default)
 
 
 class LiveGallery:
@@ -130,11 +104,11 @@ class LiveGallery:
         changes = list(
             GalleryChange.objects.filter(version__gt=self.version)
             .order_by("version")
-            .values_list("version", "image_id")[: _setting("GALLERY_MAX_INCREMENTAL", 20_000) + 1]
+            .values_list("version", "image_id")[: settings.GALLERY_MAX_INCREMENTAL + 1]
         )
         if not changes:
             return 0
-        if len(changes) > _setting("GALLERY_MAX_INCREMENTAL", 20_000):
+        if len(changes) > settings.GALLERY_MAX_INCREMENTAL:
             self.reload()
             return len(changes)
         touched = {image_id for _, image_id in changes}
@@ -154,14 +128,14 @@ class LiveGallery:
     def refresh(self, *, force: bool = False) -> bool:
         """Catch up with the database if the head moved; returns True if anything changed."""
         now = time.monotonic()
-        interval = _setting("GALLERY_SYNC_INTERVAL_MS", 200) / 1000
+        interval = settings.GALLERY_SYNC_INTERVAL_MS / 1000
         if not force and now - self._last_cache_check < interval:
             return False
         if not self._sync_lock.acquire(blocking=force):
             return False  # another thread is syncing: search what is there rather than wait
         try:
             self._last_cache_check = now
-            from_db = force or now - self._last_db_check >= _setting("GALLERY_DB_CHECK_SECONDS", 5)
+            from_db = force or now - self._last_db_check >= settings.GALLERY_DB_CHECK_SECONDS
             if from_db:
                 self._last_db_check = now
             head = changelog.read_head(from_db=from_db)
@@ -188,7 +162,7 @@ class LiveGallery:
         """
         now = time.monotonic()
         state = (self.version, self.generation)
-        due = now - self._last_report >= _setting("GALLERY_HEARTBEAT_SECONDS", 10)
+        due = now - self._last_report >= settings.GALLERY_HEARTBEAT_SECONDS
         if not force and state == self._reported and not due:
             return
         fields = {
@@ -217,7 +191,7 @@ class LiveGallery:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        interval = _setting("GALLERY_SYNC_INTERVAL_MS", 200) / 1000
+        interval = settings.GALLERY_SYNC_INTERVAL_MS / 1000
         while not self._stop.wait(interval):
             try:
                 self.refresh()
@@ -239,7 +213,7 @@ def live_gallery() -> LiveGallery:
             live = LiveGallery(current_model_version())
             live.reload()
             live.report(force=True)
-            if _setting("GALLERY_SYNC_THREAD", True):
+            if settings.GALLERY_SYNC_THREAD:
                 live.start()
             _live = live
         return _live

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import changelog
-from .live import current_model_version, membership_checksum
 from .models import GalleryState, GalleryWorker
-from .services import requeue_stale, servable
+from .selectors import current_model_version, expected_membership
+from .services import requeue_stale
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +26,6 @@ def compact() -> dict:
     return {"version": head.version, "generation": head.generation, "forgotten_workers": forgotten}
 
 
-def expected_membership(model_version: str) -> tuple[int, str]:
-    pairs = list(servable(model_version).values_list("image_id", "image__product__sku"))
-    return len(pairs), membership_checksum(pairs)
-
-
 def check_consistency() -> dict:
     """Compare what each live worker reports serving with what the database says it should.
 
@@ -39,7 +34,7 @@ def check_consistency() -> dict:
     version than the head the workers are compared with).  A mismatch is logged and, with
     ``GALLERY_REPAIR_ON_MISMATCH``, repaired by bumping the generation so every worker reloads.
     """
-    alive_after = timezone.now() - timedelta(seconds=getattr(settings, "GALLERY_WORKER_ALIVE_SECONDS", 60))
+    alive_after = timezone.now() - timedelta(seconds=settings.GALLERY_WORKER_ALIVE_SECONDS)
     for _ in range(3):  # the head must not move while the expectation is computed
         head = changelog.read_head(from_db=True)
         expected: dict[str, tuple[int, str]] = {}
@@ -78,7 +73,7 @@ def check_consistency() -> dict:
             logger.warning("gallery consistency: %s %s", worker.name, verdict)
     report["workers"] = verdicts
     report["mismatches"] = sum(1 for v in verdicts if v["consistent"] is False)
-    if report["mismatches"] and getattr(settings, "GALLERY_REPAIR_ON_MISMATCH", True):
+    if report["mismatches"] and settings.GALLERY_REPAIR_ON_MISMATCH:
         report["repaired_generation"] = changelog.bump_generation().generation
     GalleryState.objects.filter(pk=1).update(last_check=report)
     return report

@@ -19,6 +19,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -126,18 +127,19 @@ def add_crop(product: Product, photo: bytes, box: Sequence[float], *, actor=None
     return add_photos(product, [Upload(out.getvalue(), name)], actor=actor)[0]
 
 
+# Sent when a photo is to be (re-)embedded; ``gallery.signals`` queues the embedding task after the
+# commit.  (Services announce it rather than import the tasks, which call back into services.)
+embedding_queued = Signal()  # kwargs: image_id, actor_id
+
+
 def queue_embedding(embedding: GalleryEmbedding) -> None:
     """Queue (after commit) the embedding of a photo; an indexed one keeps serving meanwhile."""
-    from .tasks import embed_image
-
     if embedding.status == GalleryEmbedding.Status.FAILED:
         embedding.status = GalleryEmbedding.Status.PENDING
         embedding.failure_reason = ""
     embedding.save(update_fields=["status", "failure_reason", "updated_at"])  # updated_at: when queued
-    image_id, actor_id = embedding.pk, _acting_user_id()  # the uploader: the task logs the "add" as theirs
-    # robust: a broker hiccup (or, embedded, a failing in-process task) must not fail the upload that
-    # committed; the photo stays pending and the next re-embedding pass picks it up.
-    transaction.on_commit(lambda: embed_image.delay(image_id, actor_id), robust=True)
+    # the uploader: the task logs the "add" as theirs
+    embedding_queued.send(sender=GalleryEmbedding, image_id=embedding.pk, actor_id=_acting_user_id())
 
 
 def remove_photo(image: ProductImage, *, actor=None, reason: str = "photo deleted") -> None:
@@ -211,7 +213,7 @@ def requeue_stale(current_model_version: str, *, older_than: timedelta | None = 
     reached yet.  Stale vectors keep serving on workers of the old model until replaced.
     """
     if older_than is None:
-        older_than = timedelta(seconds=getattr(settings, "GALLERY_REQUEUE_AFTER_SECONDS", 3600))
+        older_than = timedelta(seconds=settings.GALLERY_REQUEUE_AFTER_SECONDS)
     untouched = GalleryEmbedding.objects.filter(updated_at__lt=timezone.now() - older_than)
     stale = untouched.exclude(model_version=current_model_version).exclude(status=GalleryEmbedding.Status.PENDING)
     lost = untouched.filter(status=GalleryEmbedding.Status.PENDING)
@@ -255,12 +257,3 @@ def retry_unindexed(*, actor=None) -> Retried:
                 queue_embedding(GalleryEmbedding.objects.get_or_create(image=image)[0])
             pending += 1
     return Retried(failed, pending)
-
-
-def servable(model_version: str):
-    """The embeddings every index made by ``model_version`` must hold (ordered by id)."""
-    return GalleryEmbedding.objects.filter(
-        status=GalleryEmbedding.Status.INDEXED,
-        model_version=model_version,
-        image__product__is_active=True,
-    ).order_by("image_id")

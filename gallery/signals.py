@@ -1,7 +1,8 @@
 """Catalog -> gallery: every way a product or photo changes (services, admin, cascades) logs it here.
 
 Receivers run inside the transaction of the change, so the change-log entry commits with
-it or not at all.
+it or not at all.  A photo queued for embedding (``services.embedding_queued``) gets its task
+here, after the commit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from catalog.models import Product, ProductImage
 
 from .changelog import Entry
 from .models import GalleryChange, GalleryEmbedding
-from .services import log_changes, queue_embedding
+from .services import embedding_queued, log_changes, queue_embedding
+from .tasks import embed_image
 
 
 def _indexed_image_ids(product: Product) -> list[int]:
@@ -77,3 +79,10 @@ def image_deleted(sender, instance: ProductImage, **kwargs) -> None:
     if instance.image.name:
         storage, name = instance.image.storage, instance.image.name
         transaction.on_commit(lambda: storage.delete(name))
+
+
+@receiver(embedding_queued, dispatch_uid="gallery_embedding_queued")
+def embedding_task_after_commit(sender, image_id: int, actor_id: int | None, **kwargs) -> None:
+    # robust: a broker hiccup (or, embedded, a failing in-process task) must not fail the upload that
+    # committed; the photo stays pending and the next re-embedding pass picks it up.
+    transaction.on_commit(lambda: embed_image.delay(image_id, actor_id), robust=True)

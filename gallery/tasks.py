@@ -19,8 +19,9 @@ from recognition.engine.predictors import ModelError
 
 from . import maintenance, services
 from .embedding import embed_photo
-from .live import current_gallery, current_model_version, live_gallery
+from .live import current_gallery, live_gallery
 from .models import GalleryEmbedding
+from .selectors import current_model_version
 
 logger = logging.getLogger(__name__)
 
@@ -107,5 +108,5 @@ def preload_gallery(**kwargs) -> None:
     """With ``GALLERY_PRELOAD`` (recognition workers), load the live gallery as the process starts,
     in a thread (Celery kills a child whose init takes more than a few seconds), so the first
     checkout does not pay for it."""
-    if getattr(settings, "GALLERY_PRELOAD", False):
+    if settings.GALLERY_PRELOAD:
         threading.Thread(target=live_gallery, name="gallery-preload", daemon=True).start()

@@ -12,13 +12,13 @@ from catalog.models import Product, ProductImage
 from smart_container.parsers import MultiPartParser
 
 from . import services
+from .selectors import gallery_status
 from .serializers import (
     GalleryPhotoSerializer,
     GalleryStatusSerializer,
     PhotoUploadResultSerializer,
     PhotoUploadSerializer,
 )
-from .status import gallery_status
 
 PRODUCT_ID = OpenApiParameter("product_pk", int, OpenApiParameter.PATH, description="Product id")
 

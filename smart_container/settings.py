@@ -36,6 +36,11 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or _embedded_secret_key()
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+if not DEBUG and env.bool("DJANGO_SECURE", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -50,10 +55,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    # Ours, in layer order: each app may import only the apps above it (pyproject.toml, import-linter).
+    "smart_container",  # the project: settings, API conventions, schedules, rundemo, setup_schedules
     "catalog",
-    "orders",
     "recognition",
     "gallery",
+    "accounts",
+    "orders",
+    "payments",
+    "checkout",
     "reports",
     "backoffice",
 ]
@@ -87,6 +97,22 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Internationalisation: stores are in China; timestamps are stored in UTC.
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
 
 # --- Database: SQLite file by default, anything dj-database-url style via DATABASE_URL.
 DATABASES = {
@@ -126,8 +152,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "recognition.tasks.recognize*": {"queue": "recognition"},
-    "recognition.tasks.gallery*": {"queue": "gallery"},
+    "checkout.tasks.recognize*": {"queue": "recognition"},  # checkout photos: latency-critical
+    "gallery.tasks.probe": {"queue": "recognition"},  # searches the live gallery of a recognition worker
+    "gallery.tasks.*": {"queue": "gallery"},  # embedding product photos, gallery housekeeping
+    "orders.tasks.close_expired_orders": {"queue": "payments"},  # defined in payments.tasks (name kept)
+    "payments.tasks.*": {"queue": "payments"},
+    "reports.tasks.*": {"queue": "reports"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -136,13 +166,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
-
-# --- Internationalisation: stores are in China; timestamps are stored in UTC.
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
-USE_I18N = True
-USE_TZ = True
+CELERY_TIMEZONE = TIME_ZONE
 
 # --- Static and media files.
 STATIC_URL = "/static/"
@@ -170,7 +194,8 @@ LOGIN_URL = "/admin/login/"
 # --- REST API.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.CustomerTokenAuthentication",  # customers: our bearer tokens
+        "rest_framework.authentication.SessionAuthentication",  # staff
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
@@ -186,7 +211,10 @@ REST_FRAMEWORK = {
     # JSON only, so a number is a number; upload endpoints opt in to MultiPartParser.  Every
     # parser is bounded in size (and JSON in depth): smart_container/parsers.py.
     "DEFAULT_PARSER_CLASSES": ["smart_container.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_RATES": {},
+    "DEFAULT_THROTTLE_RATES": {
+        "wechat_login": env("THROTTLE_WECHAT_LOGIN", default="20/min"),
+        "recognize": env("THROTTLE_RECOGNIZE", default="30/min"),
+    },
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)  # a JSON or form body
 API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)  # nested arrays and objects
@@ -254,31 +282,7 @@ SHITU_IVF_NLIST = env.int("SHITU_IVF_NLIST", default=0)  # 0: about 4 * sqrt(n)
 SHITU_IVF_NPROBE = env.int("SHITU_IVF_NPROBE", default=16)
 SHITU_SEARCH_THREADS = env.int("SHITU_SEARCH_THREADS", default=1)  # faiss OpenMP threads per process
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
-
-if not DEBUG and env.bool("DJANGO_SECURE", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
-
-# --- Orders.
-ORDER_PAYMENT_TIMEOUT_SECONDS = env.int("ORDER_PAYMENT_TIMEOUT_SECONDS", default=15 * 60)
-
 # --- Live gallery (see docs/gallery.md).
-CELERY_TASK_ROUTES.update(
-    {
-        "gallery.tasks.probe": {"queue": "recognition"},  # searches the live gallery of a recognition worker
-        "gallery.tasks.*": {"queue": "gallery"},
-    }
-)
 GALLERY_PRELOAD = env.bool("GALLERY_PRELOAD", default=False)  # recognition workers: load the gallery at start
 GALLERY_SYNC_THREAD = env.bool("GALLERY_SYNC_THREAD", default=True)  # background sync of each live index
 GALLERY_SYNC_INTERVAL_MS = env.int("GALLERY_SYNC_INTERVAL_MS", default=200)  # head check (cache) period
@@ -291,22 +295,18 @@ GALLERY_MAINBODY_CROP = env.bool("GALLERY_MAINBODY_CROP", default=False)  # embe
 GALLERY_CROP_MIN_SCORE = env.float("GALLERY_CROP_MIN_SCORE", default=0.5)
 GALLERY_REPAIR_ON_MISMATCH = env.bool("GALLERY_REPAIR_ON_MISMATCH", default=True)
 
-# --- Checkout, WeChat login and WeChat Pay (apps accounts, payments, checkout).  docs/checkout.md
-INSTALLED_APPS += ["accounts", "payments", "checkout"]
-REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(0, "accounts.authentication.CustomerTokenAuthentication")
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
-    wechat_login=env("THROTTLE_WECHAT_LOGIN", default="20/min"),
-    recognize=env("THROTTLE_RECOGNIZE", default="30/min"),
-)
-CELERY_TASK_ROUTES["checkout.tasks.recognize*"] = {"queue": "recognition"}
-CELERY_TASK_ROUTES["orders.tasks.*"] = {"queue": "payments"}
-CELERY_TASK_ROUTES["payments.tasks.*"] = {"queue": "payments"}
+# --- Orders.
+ORDER_PAYMENT_TIMEOUT_SECONDS = env.int("ORDER_PAYMENT_TIMEOUT_SECONDS", default=15 * 60)
+
+# --- WeChat login and customer tokens (accounts).  docs/checkout.md
 WECHAT_APP_ID = env("WECHAT_APP_ID", default="")
 WECHAT_APP_SECRET = env("WECHAT_APP_SECRET", default="")
 WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com")
 WECHAT_HTTP_TIMEOUT_SECONDS = env.float("WECHAT_HTTP_TIMEOUT_SECONDS", default=5.0)
 AUTH_ACCESS_TOKEN_SECONDS = env.int("AUTH_ACCESS_TOKEN_SECONDS", default=15 * 60)
 AUTH_REFRESH_TOKEN_SECONDS = env.int("AUTH_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600)
+
+# --- WeChat Pay v3 (payments).  docs/checkout.md
 WECHATPAY_BASE_URL = env("WECHATPAY_BASE_URL", default="https://api.mch.weixin.qq.com")
 WECHATPAY_MCH_ID = env("WECHATPAY_MCH_ID", default="")
 WECHATPAY_MCH_CERT_SERIAL_NO = env("WECHATPAY_MCH_CERT_SERIAL_NO", default="")
@@ -317,6 +317,8 @@ WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", default="")
 WECHATPAY_NOTIFY_URL = env("WECHATPAY_NOTIFY_URL", default="")
 WECHATPAY_REFUND_NOTIFY_URL = env("WECHATPAY_REFUND_NOTIFY_URL", default="")
 WECHATPAY_NOTIFY_MAX_AGE_SECONDS = env.int("WECHATPAY_NOTIFY_MAX_AGE_SECONDS", default=300)
+
+# --- Checkout (the customer's photo -> cart -> order).  docs/checkout.md
 CHECKOUT_RECOGNIZE_WAIT_SECONDS = env.float("CHECKOUT_RECOGNIZE_WAIT_SECONDS", default=5.0)
 CHECKOUT_MAX_UPLOAD_BYTES = env.int("CHECKOUT_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
 CHECKOUT_MAX_UPLOAD_PIXELS = env.int("CHECKOUT_MAX_UPLOAD_PIXELS", default=24_000_000)
@@ -328,4 +330,3 @@ CHECKOUT_FAKE_PAY_URL = env("CHECKOUT_FAKE_PAY_URL", default="")
 REPORTS_TIME_ZONE = env("REPORTS_TIME_ZONE", default=TIME_ZONE)  # the stores' local day and hour
 BACKOFFICE_LOW_STOCK_THRESHOLD = env.int("BACKOFFICE_LOW_STOCK_THRESHOLD", default=5)
 BACKOFFICE_REVIEW_MIN_SCORE = env.float("BACKOFFICE_REVIEW_MIN_SCORE", default=0.6)  # below: needs review
-CELERY_TASK_ROUTES["reports.tasks.*"] = {"queue": "reports"}

@@ -8,7 +8,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from gallery import services
-from gallery.status import gallery_status
+from gallery.selectors import gallery_status
 
 from .base import BackOfficeMixin
 

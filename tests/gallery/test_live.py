@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 
 from catalog.models import ProductImage
 from catalog.services import update_product
-from gallery import changelog, live, services
+from gallery import changelog, live, selectors, services
 from gallery.embedding import embed_photo
 from gallery.models import GalleryChange, GalleryEmbedding, GalleryWorker
 
@@ -145,7 +145,7 @@ def test_worker_reports_what_it_serves(engine_settings, make_product, committed)
     gallery = live.live_gallery()
     worker = GalleryWorker.objects.get(name=gallery.name)
     assert (worker.version, worker.entries) == (1, 1)
-    assert worker.checksum == live.membership_checksum([(ProductImage.objects.get().pk, "COLA")])
+    assert worker.checksum == selectors.membership_checksum([(ProductImage.objects.get().pk, "COLA")])
 
 
 def test_vectors_from_another_model_are_not_served(engine_settings, make_product, committed):

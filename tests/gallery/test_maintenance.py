@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 
 from gallery import changelog, live, maintenance, services
 from gallery.models import GalleryEmbedding, GalleryState, GalleryWorker
-from gallery.status import gallery_status
+from gallery.selectors import gallery_status
 
 from .conftest import photo
 

@@ -1,4 +1,7 @@
-"""The periodic tasks Celery beat runs, stored as django-celery-beat rows staff can edit."""
+"""The periodic tasks Celery beat runs (every app's), stored as django-celery-beat rows staff can edit.
+
+Tasks are named, not imported: the project lists what runs when without importing any app.
+"""
 
 from __future__ import annotations
 

@@ -16,10 +16,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from catalog.management.commands._options import add_catalog_argument, require_catalog
 from recognition import runtime
 from recognition.conf import model_status
-
-from ._options import add_catalog_argument, require_catalog
 
 
 class Command(BaseCommand):

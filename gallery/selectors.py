@@ -1,16 +1,59 @@
-"""What the gallery looks like now, for the back office and ``GET /api/v1/gallery/status``."""
+"""What several gallery modules read: which photos are servable, what every index should hold,
+the configured model's version, and the gallery's status.  Reads only; nothing here writes.
+
+The live index (``live``), the scheduled checks (``maintenance``), the status API and the
+back office all read through here, so none of them imports another to ask.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
+from recognition import conf
+from recognition.engine.predictors import ModelError, model_version
+
 from . import changelog
-from .live import current_model_version
 from .models import GalleryEmbedding, GalleryState, GalleryWorker
+
+
+def servable(model_version: str):
+    """The embeddings every index made by ``model_version`` must hold (ordered by id)."""
+    return GalleryEmbedding.objects.filter(
+        status=GalleryEmbedding.Status.INDEXED,
+        model_version=model_version,
+        image__product__is_active=True,
+    ).order_by("image_id")
+
+
+def current_model_version() -> str:
+    """Version of the configured feature extractor (cheap: cached hash of its weights), or ""."""
+    folder = conf.model_dirs()["extractor"]
+    if folder is None:
+        return ""
+    try:
+        return model_version(folder)
+    except ModelError:
+        return ""
+
+
+def membership_checksum(pairs: Iterable[tuple[int, str]]) -> str:
+    """Order-independent digest of (id, label) pairs: equal iff two galleries hold the same entries."""
+    digest = hashlib.sha256()
+    for image_id, label in sorted(pairs):
+        digest.update(f"{image_id}:{label}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def expected_membership(model_version: str) -> tuple[int, str]:
+    pairs = list(servable(model_version).values_list("image_id", "image__product__sku"))
+    return len(pairs), membership_checksum(pairs)
+
 
 MAX_FAILURES_LISTED = 50
 
@@ -54,7 +97,7 @@ def gallery_status() -> dict:
         .order_by("-updated_at")
         .values_list("image_id", "image__product__sku", "failure_reason", "updated_at")[:MAX_FAILURES_LISTED]
     ]
-    alive_after = timezone.now() - timedelta(seconds=getattr(settings, "GALLERY_WORKER_ALIVE_SECONDS", 60))
+    alive_after = timezone.now() - timedelta(seconds=settings.GALLERY_WORKER_ALIVE_SECONDS)
     workers = [
         {
             "name": w.name,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from gallery.schedules import install_schedules
+from smart_container.schedules import install_schedules
 
 
 class Command(BaseCommand):

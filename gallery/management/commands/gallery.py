@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from gallery import services
-from gallery.status import summary_lines
+from gallery.selectors import summary_lines
 
 
 class Command(BaseCommand):

@@ -84,6 +84,17 @@ def recognizer_config(**overrides):
     return RecognizerConfig(**values)
 
 
+def crop_rule():
+    """Which part of a reference photo is embedded (``GALLERY_MAINBODY_CROP``, ``GALLERY_CROP_MIN_SCORE``)."""
+    from recognition.engine.indexing import CropRule
+
+    return CropRule(
+        mainbody=bool(_setting("GALLERY_MAINBODY_CROP", False)),
+        min_score=_setting("GALLERY_CROP_MIN_SCORE", 0.5),
+        min_size=recognizer_config().min_box_size,
+    )
+
+
 def gallery_options() -> dict:
     return {
         "kind": _setting("SHITU_INDEX_KIND", "flat"),

@@ -10,13 +10,13 @@ the command exits with status 1 at the end.  See docs/recognition.md.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
 import shlex
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -74,7 +74,13 @@ class Command(BaseCommand):
         src.add_argument("--catalog", metavar="DIR", help="folder with catalog.csv (sku,name,price,image)")
         p.add_argument("--out", metavar="PATH", help="index file (default SHITU_INDEX_PATH)")
         p.add_argument("--kind", choices=["flat", "hnsw", "ivf"], help="index kind (default SHITU_INDEX_KIND)")
-        models(p, rec=True)
+        p.add_argument(
+            "--mainbody-crop",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="embed each photo's best detector box, as the live gallery does (default GALLERY_MAINBODY_CROP)",
+        )
+        models(p, det=True, rec=True)
 
         p = sub.add_parser("recognize", help="full recognition result per image, as JSON lines")
         p.add_argument("images", nargs="+", metavar="IMAGE")
@@ -201,43 +207,39 @@ class Command(BaseCommand):
             self._emit({"image": name, "feature": _round_list(feature)})
 
     def do_build_index(self, options):
-        from recognition.engine.index import GalleryIndex
+        from recognition.engine import indexing
+        from recognition.engine.models import build_models
+        from recognition.engine.predictors import ModelError
 
-        entries = (
-            self._read_labels(options["labels"]) if options.get("labels") else self._read_catalog(options["catalog"])
-        )
+        entries = self._entries(options)
         if not entries:
             raise CommandError("no entries to index")
-        extractor = self._extractor(options)
-        gopts = conf.gallery_options()
-        if options.get("kind"):
-            gopts["kind"] = options["kind"]
-        gallery = GalleryIndex(extractor.dim, version=extractor.version, **gopts)
-        ids, crops, labels = [], [], []
-        limits = conf.decode_limits()
-        added = 0
+        rule = conf.crop_rule()
+        if options.get("mainbody_crop") is not None:
+            rule = replace(rule, mainbody=options["mainbody_crop"])
+        det = self._model_dir("detector", options.get("det_model")) if rule.mainbody else None
+        try:
+            models = build_models(
+                det,
+                self._model_dir("extractor", options.get("rec_model")),
+                self._inference(options),
+                detector=rule.mainbody,
+            )
+        except ModelError as exc:
+            raise CommandError(str(exc)) from None
 
-        def flush():
-            nonlocal added
-            if crops:
-                gallery.add(ids, extractor.embed(crops), labels)
-                added += len(crops)
-                ids.clear(), crops.clear(), labels.clear()
+        def skipped(entry, exc):
+            self._failed += 1
+            self._emit({"image": str(entry.path), "error": str(exc)})
 
-        for entry_id, path, label in entries:
-            try:
-                crops.append(read_image(path, **limits))
-            except (ImageError, OSError) as exc:
-                self._failed += 1
-                self._emit({"image": str(path), "error": str(exc)})
-                continue
-            ids.append(entry_id)
-            labels.append(label)
-            if len(crops) >= extractor.max_batch:
-                flush()
-        flush()
-        if gallery.kind == "ivf":
-            gallery.rebuild()  # train the inverted lists on all the vectors
+        gallery = indexing.build_index(
+            entries,
+            models,
+            rule=rule,
+            decode_limits=conf.decode_limits(),
+            on_error=skipped,
+            **{**conf.gallery_options(), **({"kind": options["kind"]} if options.get("kind") else {})},
+        )
         out = Path(options.get("out") or conf.index_path())
         gallery.save(out)
         self._emit(
@@ -251,32 +253,15 @@ class Command(BaseCommand):
             }
         )
 
-    def _read_labels(self, label_file) -> list[tuple[int, Path, str]]:
-        base = Path(label_file).resolve().parent
-        out = []
-        try:
-            text = Path(label_file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CommandError(f"cannot read {label_file}: {exc}") from None
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            if "\t" not in line:
-                raise CommandError(f"{label_file}:{lineno}: expected path<TAB>label")
-            path, label = line.split("\t", 1)
-            out.append((lineno, base / path.strip(), label.strip()))
-        return out
+    def _entries(self, options):
+        from recognition.engine import indexing
 
-    def _read_catalog(self, folder) -> list[tuple[int, Path, str]]:
-        folder = Path(folder)
         try:
-            with open(folder / "catalog.csv", newline="", encoding="utf-8") as fh:
-                rows = list(csv.DictReader(fh))
-        except OSError as exc:
-            raise CommandError(f"cannot read {folder / 'catalog.csv'}: {exc}") from None
-        if rows and not {"sku", "image"} <= set(rows[0]):
-            raise CommandError(f"{folder / 'catalog.csv'}: needs sku and image columns")
-        return [(i, folder / row["image"], row["sku"]) for i, row in enumerate(rows, 1)]
+            if options.get("labels"):
+                return indexing.read_label_file(options["labels"])
+            return indexing.read_catalog(options["catalog"])
+        except indexing.EntryListError as exc:
+            raise CommandError(str(exc)) from None
 
     def do_recognize(self, options):
         from recognition.engine.index import GalleryError, GalleryIndex
@@ -309,9 +294,9 @@ class Command(BaseCommand):
         if options.get("image"):
             data = Path(options["image"]).read_bytes()
             return data, f"photo {options['image']}", [decode_image(data, **bench.DEFAULT_LIMITS)]
-        entries = self._read_catalog(options["catalog"])[: options["items"]]
-        photos = [read_image(path) for _, path, _ in entries]
-        desc = f"1280x960 JPEG composed of {len(photos)} catalog photos ({', '.join(e[2] for e in entries)})"
+        entries = self._entries({"catalog": options["catalog"]})[: options["items"]]
+        photos = [read_image(e.path) for e in entries]
+        desc = f"1280x960 JPEG composed of {len(photos)} catalog photos ({', '.join(e.label for e in entries)})"
         return bench.encode_jpeg(bench.compose_scene(photos)), desc, photos
 
     def do_bench_threads(self, options):

@@ -9,10 +9,12 @@ same photo through a naive loop that embeds and searches one crop at a time.
 from __future__ import annotations
 
 import io
+import platform
 import queue
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -242,6 +244,17 @@ def to_markdown(result: dict) -> str:
             f" / p95 {d['scaled']['p95']:.1f} ms.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def cpu_model() -> str:
+    """The CPU's model name, for the benchmark's machine facts."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def rss_mb() -> float:

@@ -351,7 +351,7 @@ class Command(BaseCommand):
         result["phone_decode"] = bench.time_phone_decode(photos, runs=max(3, options["runs"] // 2))
         result["machine"] = {
             "nproc": os.cpu_count(),
-            "cpu": _cpu_model(),
+            "cpu": bench.cpu_model(),
             "python": platform.python_version(),
             "threads": detector.threads,
             "mkldnn": detector.mkldnn,
@@ -368,13 +368,3 @@ class Command(BaseCommand):
             Path(options["json"]).write_text(json.dumps(result, indent=2) + "\n")
         if options.get("markdown"):
             Path(options["markdown"]).write_text(md)
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"

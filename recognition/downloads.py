@@ -31,7 +31,7 @@ def fetch_models(
     *, cache: Path | None = None, url: str | None = None, only: str | None = None, force=False, progress=True
 ) -> list[model_store.FetchResult]:
     """Download, verify and install the detector and feature extractor (idempotent)."""
-    cache = Path(cache or conf.model_cache())
+    cache = Path(cache or settings.SHITU_MODEL_CACHE)
     names = [only] if only else list(model_store.REGISTRY)
     expected = conf.expected_sha256()
     results = []

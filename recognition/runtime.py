@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import numpy as np
+from django.conf import settings
 
 from recognition import conf
 from recognition.engine.images import decode_image_scaled
@@ -36,8 +37,8 @@ _engine: EngineThread[Models] | None = None
 def _build() -> Models:
     """Runs on the engine thread: fresh predictors from the settings, warmed up."""
     dirs = conf.model_dirs()
-    set_search_threads(conf.search_threads())
-    return build_models(dirs["detector"], dirs["extractor"], conf.inference_options(), warm_up=conf.warmup_enabled())
+    set_search_threads(settings.SHITU_SEARCH_THREADS)
+    return build_models(dirs["detector"], dirs["extractor"], conf.inference_options(), warm_up=settings.SHITU_WARMUP)
 
 
 def engine() -> EngineThread[Models]:
@@ -81,7 +82,7 @@ def recognize_bytes(data: bytes, gallery: GalleryIndex) -> RecognitionResult:
     photo's pixels (EXIF orientation applied), also when ``SHITU_DECODE_MAX_SIDE`` lets a
     large JPEG decode at reduced scale.
     """
-    image, (sx, sy) = decode_image_scaled(data, **conf.decode_limits(), max_side=conf.decode_max_side())
+    image, (sx, sy) = decode_image_scaled(data, **conf.decode_limits(), max_side=settings.SHITU_DECODE_MAX_SIDE or None)
     return recognize(image, gallery).rescaled(sx, sy)
 
 

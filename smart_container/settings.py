@@ -256,9 +256,11 @@ SHITU_DOWNLOAD_TIMEOUT = env.float("SHITU_DOWNLOAD_TIMEOUT", default=60.0)
 # Inference: CPU threads per predictor, oneDNN, feature-extractor batch chunk.
 SHITU_CPU_THREADS = env.int("SHITU_CPU_THREADS", default=2)
 SHITU_MKLDNN = env.bool("SHITU_MKLDNN", default=True)
+SHITU_BACKEND = env("SHITU_BACKEND", default="paddle")  # inference library (recognition/engine/models.py backends)
+SHITU_DEVICE = env("SHITU_DEVICE", default="cpu")
 SHITU_REC_MAX_BATCH = env.int("SHITU_REC_MAX_BATCH", default=32)
 SHITU_REC_BF16 = env.bool("SHITU_REC_BF16", default=False)  # bfloat16 extractor on CPUs with AVX512-BF16/AMX
-SHITU_WARMUP = env.bool("SHITU_WARMUP", default=True)  # one throw-away pass per thread's predictors
+SHITU_WARMUP = env.bool("SHITU_WARMUP", default=True)  # one throw-away pass when the models are built
 # Uploaded photos: limits checked before decoding.
 SHITU_MAX_IMAGE_BYTES = env.int("SHITU_MAX_IMAGE_BYTES", default=20 * 1024 * 1024)
 SHITU_MAX_IMAGE_PIXELS = env.int("SHITU_MAX_IMAGE_PIXELS", default=40_000_000)

@@ -177,12 +177,11 @@ def run_bench(
     kinds=("flat",),
     runs: int = 20,
     warmup: int = 3,
-    config: RecognizerConfig | None = None,
-    default_k: int = 30,
+    config: RecognizerConfig,
+    default_k: int,
     log=print,
 ) -> dict:
     """Time every (gallery size, kind) with the naive loop interleaved, then once with K=default_k."""
-    config = config or RecognizerConfig()
     out: dict = {"runs": runs, "warmup": warmup, "max_det": config.max_detections, "galleries": []}
     last = None
     for size in gallery_sizes:

@@ -92,7 +92,7 @@ def model_folder(name: str, cache_dir: str | os.PathLike) -> Path:
 
 
 def is_installed(name: str, cache_dir: str | os.PathLike, expected_sha256: str | None = None) -> bool:
-    return _is_installed(model_folder(name, cache_dir), _has_model_files, expected_sha256)
+    return _is_installed(model_folder(name, cache_dir), has_model_files, expected_sha256)
 
 
 def _is_installed(folder: Path, complete: Callable[[Path], bool], expected_sha256: str | None) -> bool:
@@ -107,7 +107,8 @@ def _is_installed(folder: Path, complete: Callable[[Path], bool], expected_sha25
     return True
 
 
-def _has_model_files(folder: Path) -> bool:
+def has_model_files(folder: Path) -> bool:
+    """The folder holds a Paddle inference model (either graph format and its weights)."""
     graph = (folder / "inference.pdmodel").is_file() or (folder / "inference.json").is_file()
     return graph and (folder / "inference.pdiparams").is_file()
 
@@ -137,7 +138,7 @@ def fetch_model(
         timeout=timeout,
         progress=progress,
         force=force,
-        complete=_has_model_files,
+        complete=has_model_files,
         content="inference.pdiparams with inference.pdmodel or inference.json",
         skip_links=False,
     )

@@ -18,8 +18,6 @@ import numpy as np
 
 from .predictors import ModelError
 
-DEFAULT_BACKEND = "paddle"
-
 
 @dataclass(frozen=True)
 class InferenceOptions:
@@ -28,15 +26,16 @@ class InferenceOptions:
     ``threads`` are the math threads of one predictor; ``max_batch`` bounds one forward pass
     of the feature extractor (larger crop lists are chunked); ``bf16`` applies to the
     extractor only (it quantises the detector's scores).  ``extra`` carries backend-specific
-    knobs (e.g. an OpenVINO cache folder) that other backends ignore.
+    knobs (e.g. an OpenVINO cache folder) that other backends ignore.  No defaults here: the
+    product's are the ``SHITU_*`` settings (``recognition.conf.inference_options()``).
     """
 
-    backend: str = DEFAULT_BACKEND
-    device: str = "cpu"
-    threads: int = 2
-    mkldnn: bool = True
-    bf16: bool = False
-    max_batch: int = 32
+    backend: str  # "paddle", or one registered with ``register_backend``
+    device: str  # "cpu"
+    threads: int
+    mkldnn: bool
+    bf16: bool
+    max_batch: int
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes) -> InferenceOptions:
@@ -127,18 +126,25 @@ def build_models(
     return models
 
 
+def _paddle_cpu(options: InferenceOptions) -> None:
+    if options.device != "cpu":
+        raise ModelError(f"the paddle backend runs on the CPU here, not on {options.device!r}")
+
+
 def _paddle_detector(folder: Path, options: InferenceOptions):
     from .predictors import Detector
 
+    _paddle_cpu(options)
     return Detector(folder, threads=options.threads, mkldnn=options.mkldnn)
 
 
 def _paddle_extractor(folder: Path, options: InferenceOptions):
     from .predictors import FeatureExtractor
 
+    _paddle_cpu(options)
     return FeatureExtractor(
         folder, threads=options.threads, mkldnn=options.mkldnn, bf16=options.bf16, max_batch=options.max_batch
     )
 
 
-register_backend(DEFAULT_BACKEND, _paddle_detector, _paddle_extractor)
+register_backend("paddle", _paddle_detector, _paddle_extractor)

@@ -12,16 +12,17 @@ from . import postprocess, preprocess
 
 @dataclass
 class RecognizerConfig:
-    """Every threshold of the checkout pipeline (defaults suit a basket photo)."""
+    """Every threshold of the checkout pipeline.  No defaults here: the product's are the
+    ``SHITU_*`` settings (``recognition.conf.recognizer_config()``), written once in settings.py."""
 
-    det_score_threshold: float = 0.5  # detector score to keep a box
-    max_detections: int = 30  # K: at most this many boxes per photo (a full basket, not 5)
-    min_box_size: float = 16.0  # pixels; smaller boxes (after clamping) are dropped
-    match_threshold: float = 0.5  # inner product (cosine) to accept the best gallery match
-    unsure_margin: float = 0.05  # best - runner-up (another label) below this flags the box "unsure"
-    top_k: int = 5  # distinct candidate labels reported per box
-    search_k: int = 20  # gallery neighbours fetched per crop (several images per product)
-    dedupe_iou: float = 0.5  # same-product boxes overlapping more than this are one item
+    det_score_threshold: float  # detector score to keep a box
+    max_detections: int  # K: at most this many boxes per photo (a full basket, not 5)
+    min_box_size: float  # pixels; smaller boxes (after clamping) are dropped
+    match_threshold: float  # inner product (cosine) to accept the best gallery match
+    unsure_margin: float  # best - runner-up (another label) below this flags the box "unsure"
+    top_k: int  # distinct candidate labels reported per box
+    search_k: int  # gallery neighbours fetched per crop (several images per product)
+    dedupe_iou: float  # same-product boxes overlapping more than this are one item
 
 
 @dataclass
@@ -113,11 +114,11 @@ class Recognizer:
     Paddle predictors): give each thread its own, e.g. via ``clone()``; the gallery is shared.
     """
 
-    def __init__(self, detector, extractor, gallery, config: RecognizerConfig | None = None):
+    def __init__(self, detector, extractor, gallery, config: RecognizerConfig):
         self.detector = detector
         self.extractor = extractor
         self.gallery = gallery
-        self.config = config or RecognizerConfig()
+        self.config = config
 
     def clone(self) -> Recognizer:
         return Recognizer(self.detector.clone(), self.extractor.clone(), self.gallery, self.config)

@@ -14,7 +14,11 @@ from tests.recognition.test_cli import run
 
 @pytest.fixture(scope="module")
 def tiny_models(models):
-    return build_models(models["det_legacy"], models["rec_pir"], InferenceOptions(threads=1, max_batch=2))
+    return build_models(
+        models["det_legacy"],
+        models["rec_pir"],
+        InferenceOptions(backend="paddle", device="cpu", threads=1, mkldnn=True, bf16=False, max_batch=2),
+    )
 
 
 def test_whole_photo_by_default_and_the_detectors_best_box_with_mainbody(tiny_models):

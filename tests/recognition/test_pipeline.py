@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from recognition.conf import recognizer_config  # the settings' defaults, overridden per test
 from recognition.engine.index import GalleryIndex
-from recognition.engine.pipeline import Recognizer, RecognizerConfig
+from recognition.engine.pipeline import Recognizer
 from recognition.engine.predictors import Detector, FeatureExtractor
 from tests.recognition.conftest import ITEM_A, ITEM_B, pattern, scene
 
@@ -26,7 +27,7 @@ def engine_parts(models):
 
 
 def test_scene_becomes_lines_and_an_unknown_item(engine_parts):
-    rec = Recognizer(*engine_parts, RecognizerConfig(match_threshold=0.9, dedupe_iou=0.5, top_k=3))
+    rec = Recognizer(*engine_parts, recognizer_config(match_threshold=0.9, dedupe_iou=0.5, top_k=3))
     result = rec.recognize(scene())
     lines = {line.label: line for line in result.lines}
     assert set(lines) == {"SKU-A", "SKU-B"}
@@ -49,7 +50,7 @@ def test_scene_becomes_lines_and_an_unknown_item(engine_parts):
 
 
 def test_whole_image_used_when_nothing_detected(engine_parts):
-    rec = Recognizer(*engine_parts, RecognizerConfig(det_score_threshold=0.95, match_threshold=0.9))
+    rec = Recognizer(*engine_parts, recognizer_config(det_score_threshold=0.95, match_threshold=0.9))
     result = rec.recognize(pattern(ITEM_B, size=320))
     assert result.whole_image
     assert [(line.label, line.quantity) for line in result.lines] == [("SKU-B", 1)]
@@ -57,13 +58,13 @@ def test_whole_image_used_when_nothing_detected(engine_parts):
 
 
 def test_max_detections_limits_the_boxes(engine_parts):
-    rec = Recognizer(*engine_parts, RecognizerConfig(max_detections=2, match_threshold=0.9))
+    rec = Recognizer(*engine_parts, recognizer_config(max_detections=2, match_threshold=0.9))
     result = rec.recognize(scene())
     assert sum(line.quantity for line in result.lines) + len(result.unknown) == 2
 
 
 def test_clone_gives_same_result_and_shares_the_gallery(engine_parts):
-    rec = Recognizer(*engine_parts, RecognizerConfig(match_threshold=0.9))
+    rec = Recognizer(*engine_parts, recognizer_config(match_threshold=0.9))
     twin = rec.clone()
     assert twin.gallery is rec.gallery and twin.detector is not rec.detector
     a, b = rec.recognize(scene()).to_dict(), twin.recognize(scene()).to_dict()

@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 
-from recognition.engine.pipeline import Recognizer, RecognizerConfig
+from recognition.conf import recognizer_config  # the settings' defaults, overridden per test
+from recognition.engine.pipeline import Recognizer
 from recognition.engine.postprocess import dedupe, iou, select_boxes, top_detections
 
 
@@ -40,10 +41,10 @@ def test_select_boxes_clamps_drops_degenerate_and_keeps_k_best():
 def test_k_is_large_enough_for_a_basket_by_default():
     r = rows(*[(0.9 - i * 0.01, (i * 20, 0, i * 20 + 18, 18)) for i in range(25)])
     boxes, _, _ = select_boxes(
-        r, image_size=(600, 100), score_threshold=0.5, max_det=RecognizerConfig().max_detections, min_size=4
+        r, image_size=(600, 100), score_threshold=0.5, max_det=recognizer_config().max_detections, min_size=4
     )
     assert len(boxes) == 25
-    assert RecognizerConfig().max_detections >= 20
+    assert recognizer_config().max_detections >= 20
 
 
 def test_whole_image_only_when_nothing_detected():
@@ -76,7 +77,7 @@ def hits(*pairs):
 
 
 def assemble(boxes, hit_lists, **cfg):
-    rec = Recognizer(None, None, None, RecognizerConfig(**cfg))
+    rec = Recognizer(None, None, None, recognizer_config(**cfg))
     det = np.linspace(0.9, 0.6, len(boxes)).astype(np.float32)
     return rec.assemble(np.array(boxes, np.float32), det, hit_lists, (640, 480))
 

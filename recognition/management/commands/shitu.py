@@ -19,6 +19,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from recognition import conf
@@ -166,7 +167,7 @@ class Command(BaseCommand):
         if sub in ("build-index", "recognize", "bench", "bench-threads"):
             from recognition.engine.index import set_search_threads
 
-            set_search_threads(conf.search_threads())
+            set_search_threads(settings.SHITU_SEARCH_THREADS)
         getattr(self, "do_" + sub.replace("-", "_"))(options)
         if self._failed:
             raise CommandError(f"{self._failed} input(s) failed")
@@ -240,7 +241,7 @@ class Command(BaseCommand):
             on_error=skipped,
             **{**conf.gallery_options(), **({"kind": options["kind"]} if options.get("kind") else {})},
         )
-        out = Path(options.get("out") or conf.index_path())
+        out = Path(options.get("out") or settings.SHITU_INDEX_PATH)
         gallery.save(out)
         self._emit(
             {
@@ -267,7 +268,7 @@ class Command(BaseCommand):
         from recognition.engine.index import GalleryError, GalleryIndex
         from recognition.engine.pipeline import Recognizer
 
-        index = Path(options.get("index") or conf.index_path())
+        index = Path(options.get("index") or settings.SHITU_INDEX_PATH)
         try:
             gallery = GalleryIndex.load(index)
         except GalleryError as exc:
@@ -356,7 +357,7 @@ class Command(BaseCommand):
             "threads": detector.threads,
             "mkldnn": detector.mkldnn,
             "extractor_bf16": extractor.bf16,
-            "search_threads": conf.search_threads(),
+            "search_threads": settings.SHITU_SEARCH_THREADS,
             "command": "python manage.py shitu " + shlex.join(sys.argv[2:]),
             "scene": scene_desc,
             "scene_bytes": len(data),

@@ -10,6 +10,7 @@ from rest_framework import authentication, exceptions, permissions
 from accounts.models import Customer
 
 from . import tokens
+from .errors import TokenRejected
 
 
 @dataclass(eq=False)
@@ -42,7 +43,10 @@ class CustomerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
-        claims = tokens.decode(header[1].decode("ascii", "replace"), "access")
+        try:
+            claims = tokens.decode(header[1].decode("ascii", "replace"), "access")
+        except TokenRejected as exc:  # DRF's authentication flow answers 401 + WWW-Authenticate for it
+            raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from exc
         customer = Customer.objects.filter(pk=int(claims["sub"])).first()
         if customer is None:
             raise exceptions.AuthenticationFailed("The customer of this token no longer exists.")

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import jwt
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework import exceptions
+
+from .errors import TokenRejected
 
 ISSUER = "smart-container"
 
@@ -43,17 +44,17 @@ def issue_tokens(customer_id: int) -> TokenPair:
 
 
 def decode(token: str, kind: str) -> dict:
-    """The claims of a valid, unexpired token of ``kind``; AuthenticationFailed otherwise."""
+    """The claims of a valid, unexpired token of ``kind``; TokenRejected otherwise."""
     try:
         claims = jwt.decode(
             token, settings.SECRET_KEY, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub", "jti"]}
         )
     except jwt.ExpiredSignatureError as exc:
-        raise exceptions.AuthenticationFailed(f"The {kind} token has expired.", code="token_expired") from exc
+        raise TokenRejected(f"The {kind} token has expired.", code="token_expired") from exc
     except jwt.InvalidTokenError as exc:
-        raise exceptions.AuthenticationFailed(f"The {kind} token is not valid.", code="token_invalid") from exc
+        raise TokenRejected(f"The {kind} token is not valid.") from exc
     if claims.get("typ") != kind:
-        raise exceptions.AuthenticationFailed(f"This is not a {kind} token.", code="token_invalid")
+        raise TokenRejected(f"This is not a {kind} token.")
     return claims
 
 
@@ -62,6 +63,6 @@ def rotate(refresh_token: str) -> tuple[int, TokenPair]:
     claims = decode(refresh_token, "refresh")
     remaining = max(1, int(claims["exp"] - time.time()))
     if not cache.add(f"auth:refresh-used:{claims['jti']}", 1, timeout=remaining):
-        raise exceptions.AuthenticationFailed("This refresh token has already been used.", code="token_reused")
+        raise TokenRejected("This refresh token has already been used.", code="token_reused")
     customer_id = int(claims["sub"])
     return customer_id, issue_tokens(customer_id)

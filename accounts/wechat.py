@@ -10,41 +10,16 @@ from dataclasses import dataclass
 
 import requests
 from django.conf import settings
-from rest_framework import exceptions, status
+
+from smart_container.errors import InvalidInput
+
+from .errors import WeChatBusy, WeChatMisconfigured, WeChatNotConfigured, WeChatRateLimited
 
 logger = logging.getLogger(__name__)
 
 INVALID_CODE_ERRORS = {40029, 40163, 40226, 41008}
 RATE_LIMITED_ERRORS = {45011}
 BUSY_ERRORS = {-1}
-
-
-class WeChatBusy(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "WeChat is busy; try logging in again in a moment."
-    default_code = "wechat_busy"
-
-
-class WeChatNotConfigured(exceptions.APIException):
-    """Our side lacks the mini-program's credentials: no call to WeChat is even attempted."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = (
-        "WeChat login is not configured: set WECHAT_APP_ID and WECHAT_APP_SECRET "
-        "(for development, `manage.py rundemo` starts a local WeChat fake and configures it)."
-    )
-    default_code = "wechat_not_configured"
-
-
-class WeChatMisconfigured(exceptions.APIException):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_detail = "WeChat refused our app credentials; the operator has been alerted."
-    default_code = "wechat_error"
-
-
-class WeChatRateLimited(exceptions.Throttled):
-    default_detail = "WeChat is limiting logins right now; try again in a minute."
-    default_code = "wechat_rate_limited"
 
 
 @dataclass(frozen=True)
@@ -76,9 +51,9 @@ def code2session(code: str) -> WeChatIdentity:
         raise WeChatBusy() from exc
     errcode = body.get("errcode") or 0
     if errcode in INVALID_CODE_ERRORS:
-        raise exceptions.ValidationError({"code": [f"WeChat rejected the login code ({body.get('errmsg')})."]})
+        raise InvalidInput(fields={"code": [f"WeChat rejected the login code ({body.get('errmsg')})."]})
     if errcode in RATE_LIMITED_ERRORS:
-        raise WeChatRateLimited(wait=60)
+        raise WeChatRateLimited(retry_after=60)
     if errcode in BUSY_ERRORS:
         raise WeChatBusy()
     if errcode or not body.get("openid"):

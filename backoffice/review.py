@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from rest_framework.exceptions import ValidationError
 
 from catalog.models import Product
 from checkout.models import Recognition
 from gallery import services as gallery_services
+from smart_container.errors import InvalidInput
 
 from .models import RecognitionReview
 
@@ -73,7 +73,7 @@ def add_box_to_gallery(recognition: Recognition, box_index: int, product: Produc
     """Crop box ``box_index`` of the photo into ``product``'s gallery.  True if a new photo was stored."""
     boxes = review_boxes(recognition)
     if not 0 <= box_index < len(boxes):
-        raise ValidationError({"box": [f"This photo has no box {box_index}."]})
+        raise InvalidInput(fields={"box": [f"This photo has no box {box_index}."]})
     with recognition.photo.open("rb") as fh:
         photo = fh.read()
     added = gallery_services.add_crop(

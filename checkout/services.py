@@ -10,25 +10,16 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageOps
-from rest_framework import exceptions, status
 
 from accounts.models import Customer
 from catalog.images import ImageRejected, inspect_image
 from catalog.models import Product, Store
 from orders import services as order_services
 from orders.models import Order
+from smart_container.errors import InvalidInput, NotFound
 
+from .errors import CartLocked, UploadTooLarge
 from .models import Recognition
-
-
-class UploadTooLarge(exceptions.ValidationError):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
-
-
-class CartLocked(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "cart_locked"
 
 
 # --- the photo
@@ -36,14 +27,16 @@ def resolve_store(code: str | None) -> Store:
     code = code or settings.CHECKOUT_DEFAULT_STORE
     store = Store.objects.filter(code=code, is_active=True).first()
     if store is None:
-        raise exceptions.ValidationError({"store": [f"No open store with code {code!r}."]})
+        raise InvalidInput(fields={"store": [f"No open store with code {code!r}."]})
     return store
 
 
 def refuse_oversized(size: int) -> None:
     """413 for a photo over ``CHECKOUT_MAX_UPLOAD_BYTES``."""
     if size > settings.CHECKOUT_MAX_UPLOAD_BYTES:
-        raise UploadTooLarge({"image": [f"The photo is {size} bytes; at most {settings.CHECKOUT_MAX_UPLOAD_BYTES}."]})
+        raise UploadTooLarge(
+            fields={"image": [f"The photo is {size} bytes; at most {settings.CHECKOUT_MAX_UPLOAD_BYTES}."]}
+        )
 
 
 def clean_photo(data: bytes) -> tuple[bytes, int, int]:
@@ -52,7 +45,7 @@ def clean_photo(data: bytes) -> tuple[bytes, int, int]:
     try:
         inspect_image(data, max_pixels=settings.CHECKOUT_MAX_UPLOAD_PIXELS)
     except ImageRejected as exc:
-        raise exceptions.ValidationError({"image": [f"The photo was rejected: {exc}."]}) from exc
+        raise InvalidInput(fields={"image": [f"The photo was rejected: {exc}."]}) from exc
     with Image.open(io.BytesIO(data)) as img:
         upright = ImageOps.exif_transpose(img).convert("RGB")
     out = io.BytesIO()
@@ -170,15 +163,13 @@ def _find_line(recognition: Recognition, sku: str) -> dict:
     for line in recognition.lines:
         if line["sku"] == sku:
             return line
-    raise exceptions.NotFound(f"No line for SKU {sku} in this cart.")
+    raise NotFound(f"No line for SKU {sku} in this cart.")
 
 
 def _add_to(line: dict, quantity: int) -> None:
     """Grow a cart line, never past what one order line may hold."""
     if line["quantity"] + quantity > order_services.MAX_QUANTITY:
-        raise exceptions.ValidationError(
-            {"quantity": [f"{line['sku']}: at most {order_services.MAX_QUANTITY} in one cart."]}
-        )
+        raise InvalidInput(fields={"quantity": [f"{line['sku']}: at most {order_services.MAX_QUANTITY} in one cart."]})
     line["quantity"] += quantity
 
 
@@ -202,7 +193,7 @@ def add_item(recognition: Recognition, *, sku: str = "", barcode: str = "", quan
     product = Product.objects.filter(is_active=True, **lookup).first()
     if product is None:
         field, value = next(iter(lookup.items()))
-        raise exceptions.ValidationError({field: [f"No product on sale with {field} {value!r}."]})
+        raise InvalidInput(fields={field: [f"No product on sale with {field} {value!r}."]})
     existing = next((ln for ln in recognition.lines if ln["sku"] == product.sku), None)
     if existing is not None:
         _add_to(existing, quantity)
@@ -223,9 +214,9 @@ def choose_alternative(recognition: Recognition, box_id: int, sku: str) -> Recog
     if box is None:
         box = next((item for item in recognition.unknown if item["id"] == box_id), None)
     if box is None:
-        raise exceptions.NotFound(f"No box {box_id} in this recognition.")
+        raise NotFound(f"No box {box_id} in this recognition.")
     if sku not in {alt["sku"] for alt in box.get("alternatives", [])}:
-        raise exceptions.ValidationError({"sku": [f"{sku} is not one of the alternatives for box {box_id}."]})
+        raise InvalidInput(fields={"sku": [f"{sku} is not one of the alternatives for box {box_id}."]})
     if owner is not None:
         owner["boxes"].remove(box)
         owner["quantity"] -= 1
@@ -250,7 +241,7 @@ def place_order(*, customer: Customer, lines: list[dict], recognition=None, stor
     if recognition is not None:
         rec = Recognition.objects.select_for_update().filter(pk=recognition, customer=customer).first()
         if rec is None:
-            raise exceptions.ValidationError({"recognition": ["No such recognition of yours."]})
+            raise InvalidInput(fields={"recognition": ["No such recognition of yours."]})
         if rec.order_id is not None and rec.order.status != Order.Status.CLOSED:
             raise CartLocked("This cart has already been ordered.")
     target_store = rec.store if rec is not None and not store else resolve_store(store)

@@ -21,11 +21,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from catalog.images import ImageRejected, inspect_image
 from catalog.models import Product, ProductImage
 from catalog.services import add_product_image
+from smart_container.errors import InvalidInput
 
 from . import changelog
 from .changelog import Entry
@@ -79,9 +79,9 @@ def add_photos(product: Product, uploads: Sequence[Upload], *, actor=None) -> li
     embedding failed before is queued again.
     """
     if not uploads:
-        raise ValidationError({"images": ["Send at least one photo (multipart field 'images')."]})
+        raise InvalidInput(fields={"images": ["Send at least one photo (multipart field 'images')."]})
     if len(uploads) > MAX_PHOTOS_PER_UPLOAD:
-        raise ValidationError({"images": [f"At most {MAX_PHOTOS_PER_UPLOAD} photos per upload."]})
+        raise InvalidInput(fields={"images": [f"At most {MAX_PHOTOS_PER_UPLOAD} photos per upload."]})
     errors = {}
     for index, upload in enumerate(uploads):
         try:
@@ -89,7 +89,7 @@ def add_photos(product: Product, uploads: Sequence[Upload], *, actor=None) -> li
         except ImageRejected as exc:
             errors[f"images.{index}"] = [f"{upload.name}: {exc}"]
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(fields=errors)
 
     added: list[AddedPhoto] = []
     with transaction.atomic(), acting_as(actor, "photo uploaded"):
@@ -119,11 +119,11 @@ def add_crop(product: Product, photo: bytes, box: Sequence[float], *, actor=None
             left, top = max(0, int(x1)), max(0, int(y1))
             right, bottom = min(width, round(x2)), min(height, round(y2))
             if right - left < 16 or bottom - top < 16:
-                raise ValidationError({"box": [f"The box {list(box)} leaves less than 16x16 pixels of the photo."]})
+                raise InvalidInput(fields={"box": [f"The box {list(box)} leaves less than 16x16 pixels of the photo."]})
             out = io.BytesIO()
             img.crop((left, top, right, bottom)).save(out, "JPEG", quality=92)
     except (OSError, ValueError) as exc:
-        raise ValidationError({"photo": [f"Not a readable photo: {exc}"]}) from exc
+        raise InvalidInput(fields={"photo": [f"Not a readable photo: {exc}"]}) from exc
     return add_photos(product, [Upload(out.getvalue(), name)], actor=actor)[0]
 
 

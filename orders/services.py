@@ -14,11 +14,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from accounts.models import Customer
 from catalog.models import Product, Store
+from smart_container.errors import InvalidInput
 
+from .errors import OutOfStock
 from .models import Order, OrderLine
 
 MAX_LINES = 100
@@ -29,13 +30,6 @@ MAX_QUANTITY = 999
 class LineRequest:
     sku: str
     quantity: int
-
-
-class OutOfStock(ValidationError):
-    """Raised (as a 409-style validation error) when stock cannot cover a line."""
-
-    status_code = 409
-    default_code = "out_of_stock"
 
 
 def _merge(lines: Iterable[LineRequest]) -> dict[str, int]:
@@ -55,26 +49,26 @@ def create_order(*, customer: Customer, store: Store, lines: Iterable[LineReques
     """
     quantities = _merge(lines)
     if not quantities:
-        raise ValidationError({"lines": ["An order needs at least one line."]})
+        raise InvalidInput(fields={"lines": ["An order needs at least one line."]})
     if len(quantities) > MAX_LINES:
-        raise ValidationError({"lines": [f"At most {MAX_LINES} different products per order."]})
+        raise InvalidInput(fields={"lines": [f"At most {MAX_LINES} different products per order."]})
     for sku, quantity in quantities.items():
         if not 1 <= quantity <= MAX_QUANTITY:
-            raise ValidationError({"lines": [f"{sku}: quantity must be between 1 and {MAX_QUANTITY}."]})
+            raise InvalidInput(fields={"lines": [f"{sku}: quantity must be between 1 and {MAX_QUANTITY}."]})
     if not store.is_active:
-        raise ValidationError({"store": [f"Store {store.code} is not open for checkout."]})
+        raise InvalidInput(fields={"store": [f"Store {store.code} is not open for checkout."]})
 
     products = {p.sku: p for p in Product.objects.filter(sku__in=quantities.keys(), is_active=True)}
     missing = sorted(set(quantities) - set(products))
     if missing:
-        raise ValidationError({"lines": [f"Unknown or inactive SKU: {', '.join(missing)}."]})
+        raise InvalidInput(fields={"lines": [f"Unknown or inactive SKU: {', '.join(missing)}."]})
 
     for sku in sorted(quantities):
         taken = Product.objects.filter(pk=products[sku].pk, stock__gte=quantities[sku]).update(
             stock=F("stock") - quantities[sku]
         )
         if not taken:
-            raise OutOfStock({"lines": [f"{sku}: only {Product.objects.get(pk=products[sku].pk).stock} left."]})
+            raise OutOfStock(fields={"lines": [f"{sku}: only {Product.objects.get(pk=products[sku].pk).stock} left."]})
 
     order = Order.objects.create(
         customer=customer,

@@ -1,15 +1,36 @@
-"""What paying and refunding refuse, with the status the API answers."""
+"""What paying and refunding refuse (application errors: see smart_container.errors)."""
 
 from __future__ import annotations
 
-from rest_framework import exceptions, status
+from smart_container.errors import Conflict, InvalidInput, Unavailable
 
 
-class OrderNotPayable(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "order_not_payable"
+class OrderNotPayable(Conflict):
+    code = "order_not_payable"
 
 
-class RefundConflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "refund_conflict"
+class RefundConflict(Conflict):
+    code = "refund_conflict"
+
+
+class GatewayUnavailable(Unavailable):
+    """The provider could not be reached or answered nonsense: try again later."""
+
+    code = "payment_unavailable"
+    message = "The payment service is unavailable; try again in a moment."
+
+
+class GatewayRejected(Conflict):
+    """The provider refused the request (its code and message are kept)."""
+
+    code = "payment_rejected"
+
+    def __init__(self, provider_code: str, message: str, http_status: int):
+        super().__init__(f"Payment provider refused: {provider_code}: {message}")
+        self.provider_code, self.provider_status = provider_code, http_status
+
+
+class NotificationRejected(InvalidInput):
+    """A notification we will not act on: forged, stale, replayed, undecryptable or mismatched."""
+
+    code = "notification_rejected"

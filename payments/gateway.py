@@ -10,32 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from rest_framework import exceptions, status
+from .errors import GatewayRejected, GatewayUnavailable, NotificationRejected
 
-
-class GatewayUnavailable(exceptions.APIException):
-    """The provider could not be reached or answered nonsense: try again later."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The payment service is unavailable; try again in a moment."
-    default_code = "payment_unavailable"
-
-
-class GatewayRejected(exceptions.APIException):
-    """The provider refused the request (its code and message are kept)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "payment_rejected"
-
-    def __init__(self, provider_code: str, message: str, http_status: int):
-        super().__init__(f"Payment provider refused: {provider_code}: {message}")
-        self.provider_code, self.provider_status = provider_code, http_status
-
-
-class NotificationRejected(exceptions.ValidationError):
-    """A notification we will not act on: forged, stale, replayed, undecryptable or mismatched."""
-
-    default_code = "notification_rejected"
+__all__ = [
+    "GatewayRejected",
+    "GatewayUnavailable",
+    "Notification",
+    "NotificationRejected",
+    "PaymentGateway",
+    "RefundState",
+    "TransactionState",
+]
 
 
 @dataclass(frozen=True)

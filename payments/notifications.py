@@ -30,14 +30,16 @@ def _verified_notification(kind: str, headers: dict[str, str], body: bytes, gate
         note = gateway.parse_notification(headers, body)
         key = f"wechatpay:notify-nonce:{headers['Wechatpay-Nonce']}:{headers['Wechatpay-Timestamp']}"
         if not cache.add(key, 1, timeout=2 * settings.WECHATPAY_NOTIFY_MAX_AGE_SECONDS):
-            raise NotificationRejected({"headers": ["This notification (nonce) was already received: a replay."]})
+            raise NotificationRejected(
+                fields={"headers": ["This notification (nonce) was already received: a replay."]}
+            )
         try:
             yield note
         except Exception:
             cache.delete(key)
             raise
     except NotificationRejected as exc:
-        logger.warning("%s notification refused: %s", kind, exc.detail)
+        logger.warning("%s notification refused: %s", kind, exc.message)
         raise
 
 
@@ -50,10 +52,10 @@ def handle_payment_notification(
         state = gateway.transaction_from(note.resource)
         payment = Payment.objects.filter(out_trade_no=state.out_trade_no).first()
         if payment is None:
-            raise NotificationRejected({"out_trade_no": [f"Unknown out_trade_no {state.out_trade_no!r}."]})
+            raise NotificationRejected(fields={"out_trade_no": [f"Unknown out_trade_no {state.out_trade_no!r}."]})
         problems = transaction_disagreements(payment, state)
         if problems:
-            raise NotificationRejected({"resource": problems})
+            raise NotificationRejected(fields={"resource": problems})
         if note.event_type == "TRANSACTION.SUCCESS" and state.paid:
             confirm_payment(payment, transaction_id=state.transaction_id, paid_at=state.success_time, gateway=gateway)
         else:
@@ -70,9 +72,9 @@ def handle_refund_notification(
         state = gateway.refund_from(note.resource)
         refund = Refund.objects.select_related("payment").filter(out_refund_no=state.out_refund_no).first()
         if refund is None:
-            raise NotificationRejected({"out_refund_no": [f"Unknown out_refund_no {state.out_refund_no!r}."]})
+            raise NotificationRejected(fields={"out_refund_no": [f"Unknown out_refund_no {state.out_refund_no!r}."]})
         problems = refund_disagreements(refund, state)
         if problems:
-            raise NotificationRejected({"resource": problems})
+            raise NotificationRejected(fields={"resource": problems})
         apply_refund_state(refund, state)
         return refund

@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from rest_framework import exceptions
 
 from orders import actions as order_actions
 from orders.models import Order, Payment, Refund
+from smart_container.errors import InvalidInput
 
 from .checks import refund_disagreements
 from .errors import RefundConflict
@@ -71,8 +71,8 @@ def request_refund(
             payment = order.payments.get(state=Payment.State.SUCCEEDED)
             refundable = payment.amount_fen - _committed_refunds_fen(order)
             if amount_fen > refundable:
-                raise exceptions.ValidationError(
-                    {"amount_fen": [f"At most {refundable} fen can still be refunded on this order."]}
+                raise InvalidInput(
+                    fields={"amount_fen": [f"At most {refundable} fen can still be refunded on this order."]}
                 )
             refund = Refund.objects.create(
                 order=order,
@@ -88,7 +88,7 @@ def request_refund(
     try:
         state = submit_refund(refund, gateway)
     except GatewayRejected as exc:
-        logger.warning("refund %s refused by WeChat Pay: %s", refund.out_refund_no, exc.detail)
+        logger.warning("refund %s refused by WeChat Pay: %s", refund.out_refund_no, exc.message)
         Refund.objects.filter(pk=refund.pk, state=Refund.State.PENDING).update(
             state=Refund.State.FAILED, settled_at=timezone.now()
         )

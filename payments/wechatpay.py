@@ -202,19 +202,21 @@ class WeChatPayGateway:
         """Signature, key id, timestamp window, then AES-256-GCM decryption, each refused by name."""
         missing = [name for name in NOTIFY_HEADERS if not headers.get(name)]
         if missing:
-            raise NotificationRejected({"headers": [f"Missing {', '.join(missing)}."]})
+            raise NotificationRejected(fields={"headers": [f"Missing {', '.join(missing)}."]})
         if headers["Wechatpay-Signature-Type"] != SIGNATURE_TYPE:
             raise NotificationRejected(
-                {"headers": [f"Unsupported signature type {headers['Wechatpay-Signature-Type']}."]}
+                fields={"headers": [f"Unsupported signature type {headers['Wechatpay-Signature-Type']}."]}
             )
         if headers["Wechatpay-Serial"] != self.platform_public_key_id:
-            raise NotificationRejected({"headers": ["Signed with a key that is not our WeChat Pay public key."]})
+            raise NotificationRejected(fields={"headers": ["Signed with a key that is not our WeChat Pay public key."]})
         try:
             age = abs(time.time() - int(headers["Wechatpay-Timestamp"]))
         except ValueError as exc:
-            raise NotificationRejected({"headers": ["Wechatpay-Timestamp is not a number."]}) from exc
+            raise NotificationRejected(fields={"headers": ["Wechatpay-Timestamp is not a number."]}) from exc
         if age > self.notify_max_age_seconds:
-            raise NotificationRejected({"headers": [f"Timestamp is {int(age)} s away from now; stale or replayed."]})
+            raise NotificationRejected(
+                fields={"headers": [f"Timestamp is {int(age)} s away from now; stale or replayed."]}
+            )
         text = body.decode("utf-8", "replace")
         if not rsa_verify(
             headers["Wechatpay-Timestamp"],
@@ -223,12 +225,12 @@ class WeChatPayGateway:
             headers["Wechatpay-Signature"],
             self._platform_public_key,
         ):
-            raise NotificationRejected({"headers": ["Signature verification failed."]})
+            raise NotificationRejected(fields={"headers": ["Signature verification failed."]})
         try:
             envelope = json.loads(text)
             resource = envelope["resource"]
             if envelope.get("resource_type") != "encrypt-resource" or resource.get("algorithm") != "AEAD_AES_256_GCM":
-                raise NotificationRejected({"resource": ["Expected an AEAD_AES_256_GCM encrypted resource."]})
+                raise NotificationRejected(fields={"resource": ["Expected an AEAD_AES_256_GCM encrypted resource."]})
             plaintext = aes_decrypt(
                 nonce=resource["nonce"],
                 ciphertext=resource["ciphertext"],
@@ -236,15 +238,15 @@ class WeChatPayGateway:
                 apiv3_key=self.apiv3_key,
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise NotificationRejected({"body": ["Not a WeChat Pay notification."]}) from exc
+            raise NotificationRejected(fields={"body": ["Not a WeChat Pay notification."]}) from exc
         if plaintext is None:
-            raise NotificationRejected({"resource": ["Decryption failed (wrong APIv3 key or tampered data)."]})
+            raise NotificationRejected(fields={"resource": ["Decryption failed (wrong APIv3 key or tampered data)."]})
         try:
             resource = json.loads(plaintext)
         except ValueError as exc:
-            raise NotificationRejected({"resource": ["The decrypted resource is not JSON."]}) from exc
+            raise NotificationRejected(fields={"resource": ["The decrypted resource is not JSON."]}) from exc
         if not isinstance(resource, dict):
-            raise NotificationRejected({"resource": ["The decrypted resource is not a JSON object."]})
+            raise NotificationRejected(fields={"resource": ["The decrypted resource is not a JSON object."]})
         return Notification(
             event_type=str(envelope.get("event_type", "")),
             notification_id=str(envelope.get("id", "")),

@@ -29,6 +29,8 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 
@@ -111,8 +113,16 @@ def error_body(http_status: int, code: str, message: str, fields: list[dict[str,
     return {"error": {"status": http_status, "code": code, "message": message, "fields": fields or []}}
 
 
+def domain_error_response(exc: DomainError) -> Response:
+    """An application error (raised by a service) in the one error shape."""
+    fields = [{"field": name, "code": exc.code, "message": m} for name, msgs in exc.fields.items() for m in msgs]
+    return Response(error_body(exc.status, exc.code, exc.message, fields), status=exc.status, headers=exc.headers)
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF exception handler producing the one error shape."""
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

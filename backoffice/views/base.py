@@ -28,12 +28,3 @@ class BackOfficeMixin(PermissionRequiredMixin):
         if not self.request.user.is_authenticated:
             return redirect_to_login(self.request.get_full_path(), self.get_login_url())
         return TemplateResponse(self.request, "backoffice/forbidden.html", status=403)
-
-
-def drf_messages(detail) -> list[str]:
-    """The messages of a service's DRF error (dict / list / string detail), for a page."""
-    if isinstance(detail, dict):
-        return [m for value in detail.values() for m in drf_messages(value)]
-    if isinstance(detail, list):
-        return [m for value in detail for m in drf_messages(value)]
-    return [str(detail)]

@@ -7,17 +7,17 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, View
-from rest_framework.exceptions import APIException
 
 from orders.models import Order, Refund
 from payments.refunds import new_out_refund_no, request_refund
 from reports.queries import local_tz
+from smart_container.errors import DomainError
 
 from ..exports import csv_lines
 from ..forms import OrderFilterForm, RefundForm
 from ..queries import orders_matching
 from ..templatetags.backoffice import fen_to_yuan
-from .base import BackOfficeMixin, drf_messages
+from .base import BackOfficeMixin
 
 
 def _filtered(request) -> tuple[OrderFilterForm, object]:
@@ -88,8 +88,8 @@ class OrderRefundView(BackOfficeMixin, View):
                     requested_by=request.user,
                     out_refund_no=form.cleaned_data["out_refund_no"] or None,
                 )
-            except APIException as exc:
-                form.add_error(None, "; ".join(drf_messages(exc.detail)))
+            except DomainError as exc:
+                form.add_error(None, "; ".join(exc.messages))
                 # The refund may now exist (refused by WeChat Pay): trying again is a new one.
                 form.data = form.data.copy()
                 form.data["out_refund_no"] = new_out_refund_no()

@@ -8,15 +8,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView, View
-from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from catalog import services as catalog_services
 from catalog.models import Product
 from gallery import services as gallery_services
 from gallery.models import GalleryEmbedding
+from smart_container.errors import DomainError
 
 from ..forms import PhotoUploadForm, ProductCreateForm, ProductEditForm, ProductSearchForm
-from .base import BackOfficeMixin, drf_messages
+from .base import BackOfficeMixin
 
 SOURCE = "backoffice"
 
@@ -164,8 +164,8 @@ def add_photo(request, product: Product, upload) -> None:
         added = gallery_services.add_photos(
             product, [gallery_services.Upload(upload.read(), upload.name)], actor=request.user
         )[0]
-    except DRFValidationError as exc:
-        messages.error(request, "Photo not added: " + "; ".join(drf_messages(exc.detail)))
+    except DomainError as exc:
+        messages.error(request, "Photo not added: " + "; ".join(exc.messages))
         return
     if added.created:
         messages.success(request, "Photo added; it is being indexed for recognition.")

@@ -7,13 +7,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, ListView, View
-from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from catalog.models import Product
 from checkout.models import Recognition
+from smart_container.errors import DomainError
 
 from .. import review
-from .base import BackOfficeMixin, drf_messages
+from .base import BackOfficeMixin
 
 
 class AddCropForm(forms.Form):
@@ -74,8 +74,8 @@ class ReviewAddCropView(BackOfficeMixin, View):
         product = form.cleaned_data["sku"]
         try:
             created = review.add_box_to_gallery(recognition, form.cleaned_data["box"], product, actor=request.user)
-        except DRFValidationError as exc:
-            messages.error(request, "Crop not added: " + "; ".join(drf_messages(exc.detail)))
+        except DomainError as exc:
+            messages.error(request, "Crop not added: " + "; ".join(exc.messages))
         else:
             if created:
                 messages.success(request, f"Box {form.cleaned_data['box'] + 1} added to {product.sku}'s gallery.")

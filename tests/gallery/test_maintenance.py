@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rest_framework.exceptions import ValidationError
 
 from gallery import changelog, live, maintenance, services
 from gallery.models import GalleryEmbedding, GalleryState, GalleryWorker
 from gallery.selectors import gallery_status
+from smart_container.errors import InvalidInput
 
 from .conftest import photo
 
@@ -136,9 +136,9 @@ def test_add_crop_of_a_checkout_photo(engine_settings, make_product, committed):
         added = services.add_crop(cola, encode(scene()), [340, 20, 620, 300])
     assert (added.image.width, added.image.height) == (280, 280)
     assert GalleryEmbedding.objects.get(pk=added.image.pk).status == "indexed"
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         services.add_crop(cola, encode(scene()), [10, 10, 15, 400])
-    assert "box" in caught.value.detail
+    assert "box" in caught.value.fields
 
 
 def test_lost_pending_task_and_bad_photo(engine_settings, make_product, committed):

@@ -8,13 +8,14 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from catalog.models import Product
 from orders.actions import close as close_order
+from orders.errors import OutOfStock
 from orders.models import InvalidTransition, Order, OrderLine
-from orders.services import LineRequest, OutOfStock, create_order
+from orders.services import LineRequest, create_order
 from payments.tasks import close_expired_orders
+from smart_container.errors import InvalidInput
 
 
 @pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_order_is_priced_by_the_server_and_reserves_stock(customer, store, make_
 def test_bad_orders_change_nothing(customer, store, make_product, lines, message):
     cola = make_product(sku="COLA", stock=5)
     make_product(sku="OFF", is_active=False)
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(InvalidInput, match=message):
         create_order(customer=customer, store=store, lines=lines)
     assert not Order.objects.exists()
     cola.refresh_from_db()
@@ -78,7 +79,7 @@ def test_closed_store_refuses_orders(customer, store, make_product):
     make_product(sku="A")
     store.is_active = False
     store.save()
-    with pytest.raises(ValidationError, match="not open"):
+    with pytest.raises(InvalidInput, match="not open"):
         create_order(customer=customer, store=store, lines=[LineRequest("A", 1)])
 
 

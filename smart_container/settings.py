@@ -8,10 +8,12 @@ else in the code path changes.  Every variable is listed in the README.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,8 +34,23 @@ def _embedded_secret_key() -> str:
     return path.read_text().strip()
 
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or _embedded_secret_key()
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Server mode: any sign of a real deployment.  It refuses to start without the settings every
+# server process needs (checked at the end of this file); the embedded default needs none.
+SERVER_MODE_BECAUSE = [
+    reason
+    for reason, present in (
+        ("DATABASE_URL is set", bool(os.environ.get("DATABASE_URL"))),
+        ("REDIS_URL is set", bool(os.environ.get("REDIS_URL"))),
+        (
+            "DJANGO_ALLOWED_HOSTS is set and DJANGO_DEBUG is off",
+            bool(os.environ.get("DJANGO_ALLOWED_HOSTS")) and not DEBUG,
+        ),
+    )
+    if present
+]
+# Behind a load balancer every web host must sign with the same key, so a server never makes its own.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or ("" if SERVER_MODE_BECAUSE else _embedded_secret_key())
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 if not DEBUG and env.bool("DJANGO_SECURE", default=False):
@@ -319,6 +336,19 @@ WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", default="")
 WECHATPAY_NOTIFY_URL = env("WECHATPAY_NOTIFY_URL", default="")
 WECHATPAY_REFUND_NOTIFY_URL = env("WECHATPAY_REFUND_NOTIFY_URL", default="")
 WECHATPAY_NOTIFY_MAX_AGE_SECONDS = env.int("WECHATPAY_NOTIFY_MAX_AGE_SECONDS", default=300)
+# In server mode these must be set; a process that never takes payments (a test run, a worker
+# host without the merchant's keys) says so with WECHATPAY_REQUIRED=false.
+WECHATPAY_REQUIRED = env.bool("WECHATPAY_REQUIRED", default=True)
+WECHATPAY_REQUIRED_SETTINGS = [
+    "WECHAT_APP_ID",
+    "WECHATPAY_MCH_ID",
+    "WECHATPAY_MCH_CERT_SERIAL_NO",
+    "WECHATPAY_MCH_PRIVATE_KEY_FILE",
+    "WECHATPAY_APIV3_KEY",
+    "WECHATPAY_PUBLIC_KEY_FILE",
+    "WECHATPAY_PUBLIC_KEY_ID",
+    "WECHATPAY_NOTIFY_URL",
+]
 
 # --- Checkout (the customer's photo -> cart -> order).  docs/checkout.md
 CHECKOUT_RECOGNIZE_WAIT_SECONDS = env.float("CHECKOUT_RECOGNIZE_WAIT_SECONDS", default=5.0)
@@ -332,3 +362,13 @@ CHECKOUT_FAKE_PAY_URL = env("CHECKOUT_FAKE_PAY_URL", default="")
 REPORTS_TIME_ZONE = env("REPORTS_TIME_ZONE", default=TIME_ZONE)  # the stores' local day and hour
 BACKOFFICE_LOW_STOCK_THRESHOLD = env.int("BACKOFFICE_LOW_STOCK_THRESHOLD", default=5)
 BACKOFFICE_REVIEW_MIN_SCORE = env.float("BACKOFFICE_REVIEW_MIN_SCORE", default=0.6)  # below: needs review
+
+# --- Server mode: refuse to start, with one message, rather than run half-configured.
+_missing = [name for name in ["DJANGO_SECRET_KEY"] if not SECRET_KEY]
+_missing += [name for name in WECHATPAY_REQUIRED_SETTINGS if WECHATPAY_REQUIRED and not globals()[name]]
+if SERVER_MODE_BECAUSE and _missing:
+    raise ImproperlyConfigured(
+        f"Server mode ({'; '.join(SERVER_MODE_BECAUSE)}) needs {', '.join(_missing)}: set them in the environment "
+        "or .env (README, Production).  DJANGO_SECRET_KEY must be the same on every host; a process that never "
+        "takes payments may set WECHATPAY_REQUIRED=false."
+    )

@@ -12,6 +12,9 @@ from rest_framework.test import APIClient
 from accounts.models import Customer
 from catalog import services as catalog_services
 from catalog.models import Store
+from tests.wechat_fixtures import APP_ID
+
+pytest_plugins = ["tests.wechat_fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -39,12 +42,14 @@ def anon_client() -> APIClient:
 
 @pytest.fixture
 def store(db) -> Store:
-    return Store.objects.create(code="s1", name="Store One")
+    """The default checkout store (CHECKOUT_DEFAULT_STORE)."""
+    return Store.objects.create(code="demo", name="Demo Store")
 
 
 @pytest.fixture
 def customer(db) -> Customer:
-    return Customer.objects.create(app_id="wxapp", openid="openid-1")
+    """A WeChat user of our mini-program (the app id the WeChat fakes use)."""
+    return Customer.objects.create(app_id=APP_ID, openid="o-alice-openid")
 
 
 @pytest.fixture

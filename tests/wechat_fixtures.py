@@ -1,5 +1,5 @@
-"""Shared fixtures for checkout and payment tests: the fake WeChat servers with keys made here,
-settings pointing at them, a store with products, and logged-in customers."""
+"""The WeChat fixtures, loaded once for every test (``pytest_plugins`` in tests/conftest.py): the fake
+WeChat servers with keys made here, settings pointing at them, products, and logged-in customers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts import tokens
 from accounts.models import Customer
-from catalog.models import Product, Store
+from catalog.models import Product
 from wechat_fake import FakeWeChat, KeyPair, generate_keypair
 
 APP_ID = "wx0123456789abcdef"
@@ -72,11 +72,6 @@ def wechat(settings, tmp_path, merchant_keys, platform_keys) -> Iterator[FakeWeC
 
 
 @pytest.fixture
-def store(db) -> Store:
-    return Store.objects.create(code="demo", name="Demo Store")
-
-
-@pytest.fixture
 def products(db) -> dict[str, Product]:
     rows = [("SC0001", "Cola 330ml", 350, 10), ("SC0002", "Chips", 800, 10), ("SC0003", "Water", 200, 10)]
     return {
@@ -89,11 +84,6 @@ def client_for(customer: Customer) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens.issue_tokens(customer.pk).access}")
     return client
-
-
-@pytest.fixture
-def customer(db) -> Customer:
-    return Customer.objects.create(app_id=APP_ID, openid="o-alice-openid")
 
 
 @pytest.fixture

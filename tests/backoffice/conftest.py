@@ -21,7 +21,6 @@ from payments.paying import confirm_payment
 from reports.queries import local_tz
 from tests.gallery.conftest import engine_settings  # noqa: F401  (fixtures reused)
 from tests.recognition.conftest import encode, models, pattern  # noqa: F401
-from tests.wechat_fixtures import merchant_keys, platform_keys, wechat  # noqa: F401
 
 PASSWORD = "correct-horse-battery"
 _numbers = itertools.count(1)

@@ -8,18 +8,6 @@ import pytest
 
 from catalog.models import Product
 from tests.recognition.conftest import ITEM_A, ITEM_B, encode, models, pattern  # noqa: F401 - fixture
-from tests.wechat_fixtures import (  # noqa: F401 - fixtures
-    _fresh_cache,
-    api,
-    customer,
-    merchant_keys,
-    other_customer,
-    platform_keys,
-    products,
-    staff_api,
-    store,
-    wechat,
-)
 
 
 @pytest.fixture
@@ -42,7 +30,19 @@ def engine_settings(settings, models, tmp_path) -> Iterator[None]:  # noqa: F811
 
 
 @pytest.fixture
-def gallery_products(store) -> dict[str, Product]:  # noqa: F811 - the imported fixture
+def eager(engine_settings) -> Iterator[None]:
+    """Tasks run in-process, as in the embedded default (also when the suite runs with REDIS_URL)."""
+    from checkout.tasks import recognize_photo
+
+    conf = recognize_photo.app.conf
+    before = conf.task_always_eager
+    conf.CELERY_TASK_ALWAYS_EAGER = True  # the Django-namespaced key is the one Celery reads here
+    yield
+    conf.CELERY_TASK_ALWAYS_EAGER = before
+
+
+@pytest.fixture
+def gallery_products(store) -> dict[str, Product]:
     """Products A and B with one reference photo each (C stays unknown), photos queued for embedding."""
     from gallery.services import Upload, add_photos
 

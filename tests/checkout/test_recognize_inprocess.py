@@ -11,23 +11,12 @@ import pytest
 from PIL import Image
 
 from checkout.models import Recognition
-from checkout.tasks import recognize_photo
 from gallery.models import GalleryEmbedding
 from orders.models import Order
 from tests.recognition.conftest import encode, scene
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RECOGNIZE = "/api/v1/checkout/recognize"
-
-
-@pytest.fixture
-def eager(engine_settings) -> None:
-    """Tasks run in-process, as in the embedded default (also when the suite runs with REDIS_URL)."""
-    conf = recognize_photo.app.conf
-    before = conf.task_always_eager
-    conf.CELERY_TASK_ALWAYS_EAGER = True  # the Django-namespaced key is the one Celery reads here
-    yield
-    conf.CELERY_TASK_ALWAYS_EAGER = before
 
 
 def photo_with_exif() -> bytes:

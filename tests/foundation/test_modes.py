@@ -22,8 +22,13 @@ PROBE = (
 )
 
 
+# What the test run sets for itself (tests/environment.py) is left out: each test says what it sets.
+NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "WECHATPAY_REQUIRED", "DJANGO_ALLOWED_HOSTS"}
+SERVER_KEYS = {"DJANGO_SECRET_KEY": "one-key-for-every-host", "WECHATPAY_REQUIRED": "false"}
+
+
 def run_python(code: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"} and not k.startswith("SC_")}
+    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED and not k.startswith("SC_")}
     clean.update(env, DJANGO_SETTINGS_MODULE="smart_container.settings")
     return subprocess.run(
         [sys.executable, *args] if not code else [sys.executable, "-c", code],
@@ -52,11 +57,57 @@ def test_database_and_redis_urls_switch_to_production(tmp_path):
         "SC_VAR_DIR": str(tmp_path),
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
         "REDIS_URL": "redis://127.0.0.1:6379/2",
+        **SERVER_KEYS,
     }
     config = json.loads(run_python(PROBE, env).stdout.strip().splitlines()[-1])
     assert config["db"] == "django.db.backends.postgresql" and config["db_name"] == "test"
     assert config["eager"] is False and config["broker"] == "redis://127.0.0.1:6379/2"
     assert config["cache"].endswith("RedisCache")
+
+
+WECHATPAY_ENV = {
+    "WECHAT_APP_ID": "wx0123456789abcdef",
+    "WECHATPAY_MCH_ID": "1900000109",
+    "WECHATPAY_MCH_CERT_SERIAL_NO": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+    "WECHATPAY_MCH_PRIVATE_KEY_FILE": "/etc/sc/apiclient_key.pem",
+    "WECHATPAY_APIV3_KEY": "0" * 32,
+    "WECHATPAY_PUBLIC_KEY_FILE": "/etc/sc/pub_key.pem",
+    "WECHATPAY_PUBLIC_KEY_ID": "PUB_KEY_ID_0111222333444555666777888999",
+    "WECHATPAY_NOTIFY_URL": "https://shop.example.com/api/v1/payments/wechat/notify",
+}
+
+
+@pytest.mark.parametrize(
+    ("server_env", "because"),
+    [
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"}, "DATABASE_URL is set"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/2"}, "REDIS_URL is set"),
+        ({"DJANGO_ALLOWED_HOSTS": "shop.example.com"}, "DJANGO_ALLOWED_HOSTS is set and DJANGO_DEBUG is off"),
+    ],
+)
+def test_server_mode_refuses_to_start_without_its_secrets(tmp_path, server_env, because):
+    """One message naming every missing setting; no key is generated for a server."""
+    refused = run_python(PROBE, {"SC_VAR_DIR": str(tmp_path), **server_env})
+    assert refused.returncode != 0
+    message = refused.stderr.strip().splitlines()[-1]
+    assert "ImproperlyConfigured" in message and because in message
+    assert "DJANGO_SECRET_KEY" in message and "WECHATPAY_MCH_ID" in message and "WECHATPAY_NOTIFY_URL" in message
+    assert not (tmp_path / "secret_key").exists()
+
+    refused = run_python(PROBE, {"SC_VAR_DIR": str(tmp_path), **server_env, "DJANGO_SECRET_KEY": "k"})
+    message = refused.stderr.strip().splitlines()[-1]
+    assert refused.returncode != 0 and "DJANGO_SECRET_KEY" not in message and "WECHATPAY_APIV3_KEY" in message
+
+    ready = {"SC_VAR_DIR": str(tmp_path), **server_env, "DJANGO_SECRET_KEY": "k", **WECHATPAY_ENV}
+    assert run_python(PROBE, ready).returncode == 0
+    no_payments = {"SC_VAR_DIR": str(tmp_path), **server_env, "DJANGO_SECRET_KEY": "k", "WECHATPAY_REQUIRED": "false"}
+    assert run_python(PROBE, no_payments).returncode == 0
+
+
+def test_debug_behind_allowed_hosts_is_not_server_mode(tmp_path):
+    env = {"SC_VAR_DIR": str(tmp_path), "DJANGO_ALLOWED_HOSTS": "dev.example.com", "DJANGO_DEBUG": "true"}
+    assert run_python(PROBE, env).returncode == 0
+    assert (tmp_path / "secret_key").exists()  # a developer's machine keeps generating its key
 
 
 @pytest.mark.slow
@@ -76,7 +127,7 @@ def test_embedded_default_migrates_seeds_and_serves(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,

@@ -21,7 +21,7 @@ def test_staff_list_and_detail(staff_client, order):
     listing = staff_client.get("/api/v1/orders", {"status": "created"}).json()
     assert listing["count"] == 1
     detail = staff_client.get(f"/api/v1/orders/{order.pk}").json()
-    assert detail["total_fen"] == 500 and detail["store"] == "s1"
+    assert detail["total_fen"] == 500 and detail["store"] == "demo"
     assert detail["lines"] == [
         {"sku": "A", "name": "Product 1", "unit_price_fen": 250, "quantity": 2, "subtotal_fen": 500}
     ]

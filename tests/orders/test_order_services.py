@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Product
-from orders.actions import close as close_order
 from orders.errors import OutOfStock
 from orders.models import InvalidTransition, Order, OrderLine
 from orders.services import LineRequest, create_order
-from payments.tasks import close_expired_orders
 from smart_container.errors import InvalidInput
 
 
@@ -126,21 +123,3 @@ def test_status_machine(customer, store):
     order.transition_to(Order.Status.REFUNDED)
     for status in Order.Status:
         assert not order.can_transition_to(status)
-
-
-@pytest.mark.django_db
-def test_expired_unpaid_orders_close_and_release_stock(customer, store, make_product):
-    item = make_product(sku="A", stock=4)
-    stale = create_order(customer=customer, store=store, lines=[LineRequest("A", 3)])
-    fresh = create_order(customer=customer, store=store, lines=[LineRequest("A", 1)])
-    Order.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert close_expired_orders() == 1
-    stale.refresh_from_db()
-    fresh.refresh_from_db()
-    item.refresh_from_db()
-    assert stale.status == Order.Status.CLOSED and stale.closed_at is not None
-    assert fresh.status == Order.Status.CREATED
-    assert item.stock == 3
-    assert close_order(stale) is False  # closing twice gives nothing back twice
-    item.refresh_from_db()
-    assert item.stock == 3

@@ -14,6 +14,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from catalog.models import Product
+from orders import actions as order_actions
 from orders.models import Order, Payment, Refund
 from payments import paying
 from tests.wechat_fixtures import client_for, post_notification
@@ -75,12 +76,10 @@ def test_mark_paid_applies_exactly_once_under_races(api, store, products, wechat
 
 
 def test_duplicate_payments_on_a_closed_order_refund_it_once(api, store, products, wechat):
-    from orders.actions import close as close_order
-
     response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0002", "quantity": 1}]}, format="json")
     order = Order.objects.get(pk=response.json()["id"])
     api.post(f"/api/v1/orders/{order.pk}/pay")
-    assert close_order(order)
+    assert order_actions.close(order)
     wechat.complete_payment(order.pk.hex, notify=False)
     payment = Payment.objects.get(order=order)
     results = run_in_threads(lambda i: paying.confirm_payment(payment, transaction_id="4200002", paid_at=None), THREADS)
@@ -91,8 +90,7 @@ def test_duplicate_payments_on_a_closed_order_refund_it_once(api, store, product
 
 
 def test_payment_racing_expiry_ends_consistent(api, store, products, wechat):
-    """close_order and mark_paid at once: either paid (stock kept sold) or closed (stock back), never both."""
-    from orders.actions import close as close_order
+    """Closing and confirming the payment at once: either paid (stock kept sold) or closed (stock back), never both."""
 
     for _ in range(5):
         response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0003", "quantity": 2}]}, format="json")
@@ -101,7 +99,11 @@ def test_payment_racing_expiry_ends_consistent(api, store, products, wechat):
         payment = Payment.objects.get(order=order)
 
         def race(i, order=order, payment=payment):
-            return close_order(order) if i == 0 else paying.confirm_payment(payment, transaction_id=None, paid_at=None)
+            return (
+                order_actions.close(order)
+                if i == 0
+                else paying.confirm_payment(payment, transaction_id=None, paid_at=None)
+            )
 
         run_in_threads(race, 2)
         order.refresh_from_db()

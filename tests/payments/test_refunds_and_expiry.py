@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from orders import actions as order_actions
 from orders.models import Order, Payment, Refund
+from orders.services import LineRequest, create_order
 from payments import expiry, paying, refunds
 from payments.tasks import close_expired_orders
 from tests.wechat_fixtures import post_notification
@@ -165,12 +167,11 @@ def test_refund_lost_on_the_way_is_resubmitted_and_settled_by_the_task(staff_api
 @pytest.fixture
 def closed_then_paid(api, store, products, wechat) -> Order:
     """An order closed (stock released) just as its customer paid at WeChat: the expiry race."""
-    from orders.actions import close as close_order
 
     response = api.post("/api/v1/orders", {"lines": [{"sku": "SC0003", "quantity": 2}]}, format="json")
     order = Order.objects.get(pk=response.json()["id"])
     assert api.post(f"/api/v1/orders/{order.pk}/pay").status_code == 200
-    assert close_order(order)
+    assert order_actions.close(order)
     wechat.complete_payment(order.pk.hex, notify=False)
     return order
 
@@ -233,3 +234,21 @@ def test_late_payment_refund_waits_for_wechat_and_the_task_submits_it(closed_the
     assert_refunded_once_and_still_closed(order, wechat, products)
     assert not paying.confirm_payment(payment, transaction_id="4200000000000000000000000001", paid_at=None)
     assert Refund.objects.filter(order=order).count() == 1
+
+
+@pytest.mark.django_db
+def test_expired_unpaid_orders_close_and_release_stock(customer, store, make_product):
+    item = make_product(sku="A", stock=4)
+    stale = create_order(customer=customer, store=store, lines=[LineRequest("A", 3)])
+    fresh = create_order(customer=customer, store=store, lines=[LineRequest("A", 1)])
+    Order.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert close_expired_orders() == 1
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    item.refresh_from_db()
+    assert stale.status == Order.Status.CLOSED and stale.closed_at is not None
+    assert fresh.status == Order.Status.CREATED
+    assert item.stock == 3
+    assert order_actions.close(stale) is False  # closing twice gives nothing back twice
+    item.refresh_from_db()
+    assert item.stock == 3

@@ -12,15 +12,6 @@ from rest_framework.test import APIClient
 from smart_container.parsers import json_depth_exceeds
 from smart_container.throttling import client_ip
 from tests.conftest import image_bytes
-from tests.wechat_fixtures import (  # noqa: F401 - fixtures
-    _fresh_cache,
-    api,
-    customer,
-    merchant_keys,
-    platform_keys,
-    store,
-    wechat,
-)
 
 LOGIN = "/api/v1/auth/wechat/login"
 RECOGNIZE = "/api/v1/checkout/recognize"
@@ -72,13 +63,13 @@ def test_json_body_over_the_limit_is_413(settings):
     assert_error(APIClient().post(LOGIN, {"code": ""}, format="json"), 400, "invalid")  # under it: parsed, validated
 
 
-def test_multipart_upload_over_the_limit_is_413(settings, api):  # noqa: F811 - the imported fixture
+def test_multipart_upload_over_the_limit_is_413(settings, api):
     settings.API_MAX_UPLOAD_BYTES = 10_000
     response = api.post(RECOGNIZE, {"image": ("big.png", image_bytes("PNG", (400, 400)) * 20)}, format="multipart")
     assert_error(response, 413, "too_large")
 
 
-def test_urlencoded_form_over_the_limit_is_413(settings, api):  # noqa: F811 - the imported fixture
+def test_urlencoded_form_over_the_limit_is_413(settings, api):
     settings.API_MAX_BODY_BYTES = 100
     body = "store=" + "x" * 500
     assert_error(
@@ -86,7 +77,7 @@ def test_urlencoded_form_over_the_limit_is_413(settings, api):  # noqa: F811 - t
     )
 
 
-def test_too_many_multipart_fields_is_400_not_500(settings, api):  # noqa: F811 - the imported fixture
+def test_too_many_multipart_fields_is_400_not_500(settings, api):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
     fields = {f"f{n}": "x" for n in range(10)}
     assert_error(api.post(RECOGNIZE, fields, format="multipart"), 400, "parse_error")
@@ -114,7 +105,7 @@ def test_forwarded_for_is_read_back_to_the_first_untrusted_hop(settings):
     assert client_ip(_request("203.0.113.9", "198.51.100.7")) == "203.0.113.9"  # not from a proxy of ours
 
 
-def test_forged_forwarded_for_does_not_reset_the_login_throttle(wechat):  # noqa: F811 - the imported fixture
+def test_forged_forwarded_for_does_not_reset_the_login_throttle(wechat):
     statuses = [
         APIClient()
         .post(LOGIN, {"code": "invalid-code"}, format="json", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
@@ -125,7 +116,7 @@ def test_forged_forwarded_for_does_not_reset_the_login_throttle(wechat):  # noqa
     assert statuses[20] == 429
 
 
-def test_clients_behind_a_trusted_proxy_are_throttled_separately(wechat, settings):  # noqa: F811 - the imported fixture
+def test_clients_behind_a_trusted_proxy_are_throttled_separately(wechat, settings):
     settings.API_TRUSTED_PROXIES = ["127.0.0.1"]
 
     def login_from(address: str) -> int:

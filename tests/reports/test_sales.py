@@ -68,7 +68,7 @@ def test_daily_summary_task_is_idempotent_and_matches_live_figures(sales, shop):
     assert daily_sales_summary()["day"] == d1.isoformat()
 
 
-def test_dashboard_reads_summarised_days_from_the_summary_table(sales, shop, login):
+def test_summarised_days_are_read_from_the_summary_table(sales, shop):
     d1, _d2 = sales
     daily_sales_summary(d1.isoformat())
     DailySalesSummary.objects.filter(day=d1, store=shop).update(gross_fen=99900, orders=9)

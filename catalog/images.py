@@ -6,11 +6,10 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"}
-MAX_PIXELS = 40_000_000
-MIN_SIDE = 16
 
 
 class ImageRejected(ValueError):
@@ -24,12 +23,17 @@ class ImageInfo:
     height: int
 
 
-def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageInfo:
+def inspect_image(data: bytes, *, max_pixels: int | None = None) -> ImageInfo:
     """Describe ``data`` after checking it is a whole, sane image.
+
+    The limits are the recognition engine's (``SHITU_MAX_IMAGE_PIXELS``, ``SHITU_MIN_IMAGE_SIDE``):
+    a photo stored here must be one the engine will read; checkout passes its own, lower, pixel limit.
 
     Reads the header for format and size (cheap, catches decompression bombs before any
     pixel is decoded), then decodes once to catch truncated files.
     """
+    if max_pixels is None:
+        max_pixels = settings.SHITU_MAX_IMAGE_PIXELS
     if not data:
         raise ImageRejected("the file is empty")
     try:
@@ -44,8 +48,10 @@ def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageInfo:
         raise ImageRejected(f"image format {fmt or 'unknown'} is not accepted (JPEG, PNG, WebP or BMP expected)")
     if width * height > max_pixels:
         raise ImageRejected(f"image is {width}x{height}, more than {max_pixels} pixels")
-    if min(width, height) < MIN_SIDE:
-        raise ImageRejected(f"image is {width}x{height}; each side must be at least {MIN_SIDE} pixels")
+    if min(width, height) < settings.SHITU_MIN_IMAGE_SIDE:
+        raise ImageRejected(
+            f"image is {width}x{height}; each side must be at least {settings.SHITU_MIN_IMAGE_SIDE} pixels"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

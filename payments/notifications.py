@@ -43,19 +43,39 @@ def _verified_notification(kind: str, headers: dict[str, str], body: bytes, gate
         raise
 
 
+@contextmanager
+def _checked_notification(
+    kind: str, headers: dict[str, str], body: bytes, gateway: PaymentGateway, *, read, find, check
+):
+    """The one checker of both kinds: verified and decrypted (above), about a record of ours
+    (``find`` by the merchant number the resource names), and agreeing with it (``check``).
+    Yields (notification, the resource's state, our record)."""
+    with _verified_notification(kind, headers, body, gateway) as note:
+        state = read(note.resource)
+        number = "out_trade_no" if kind == "payment" else "out_refund_no"
+        record = find(getattr(state, number))
+        if record is None:
+            raise NotificationRejected(fields={number: [f"Unknown {number} {getattr(state, number)!r}."]})
+        problems = check(record, state)
+        if problems:
+            raise NotificationRejected(fields={"resource": problems})
+        yield note, state, record
+
+
 def handle_payment_notification(
     headers: dict[str, str], body: bytes, gateway: PaymentGateway | None = None
 ) -> Payment | None:
     """Verify, decrypt and check a TRANSACTION.* notification, then record the payment once."""
     gateway = gateway or get_gateway()
-    with _verified_notification("payment", headers, body, gateway) as note:
-        state = gateway.transaction_from(note.resource)
-        payment = Payment.objects.filter(out_trade_no=state.out_trade_no).first()
-        if payment is None:
-            raise NotificationRejected(fields={"out_trade_no": [f"Unknown out_trade_no {state.out_trade_no!r}."]})
-        problems = transaction_disagreements(payment, state)
-        if problems:
-            raise NotificationRejected(fields={"resource": problems})
+    with _checked_notification(
+        "payment",
+        headers,
+        body,
+        gateway,
+        read=gateway.transaction_from,
+        find=lambda number: Payment.objects.filter(out_trade_no=number).first(),
+        check=transaction_disagreements,
+    ) as (note, state, payment):
         if note.event_type == "TRANSACTION.SUCCESS" and state.paid:
             confirm_payment(payment, transaction_id=state.transaction_id, paid_at=state.success_time, gateway=gateway)
         else:
@@ -68,13 +88,14 @@ def handle_refund_notification(
 ) -> Refund | None:
     """Verify, decrypt and check a REFUND.* notification, then settle the refund once."""
     gateway = gateway or get_gateway()
-    with _verified_notification("refund", headers, body, gateway) as note:
-        state = gateway.refund_from(note.resource)
-        refund = Refund.objects.select_related("payment").filter(out_refund_no=state.out_refund_no).first()
-        if refund is None:
-            raise NotificationRejected(fields={"out_refund_no": [f"Unknown out_refund_no {state.out_refund_no!r}."]})
-        problems = refund_disagreements(refund, state)
-        if problems:
-            raise NotificationRejected(fields={"resource": problems})
+    with _checked_notification(
+        "refund",
+        headers,
+        body,
+        gateway,
+        read=gateway.refund_from,
+        find=lambda number: Refund.objects.select_related("payment").filter(out_refund_no=number).first(),
+        check=refund_disagreements,
+    ) as (_note, state, refund):
         apply_refund_state(refund, state)
         return refund

@@ -50,3 +50,19 @@ def test_scheduled_task_is_registered(name):
     """A schedule naming a task that does not exist fails here."""
     app.loader.import_default_modules()
     assert name in app.tasks
+
+
+def test_every_task_route_names_a_real_task():
+    """CELERY_TASK_ROUTES once pointed at a ``recognition.tasks`` module that did not exist."""
+    from fnmatch import fnmatchcase
+
+    from django.conf import settings
+
+    app.loader.import_default_modules()
+    for pattern, route in settings.CELERY_TASK_ROUTES.items():
+        matched = [name for name in app.tasks if fnmatchcase(name, pattern)]
+        assert matched, f"{pattern} -> {route['queue']} matches no registered task"
+    assert app.amqp.router.route({}, "checkout.tasks.recognize_photo")["queue"].name == "recognition"
+    assert app.amqp.router.route({}, "gallery.tasks.probe")["queue"].name == "recognition"
+    assert app.amqp.router.route({}, "gallery.tasks.embed_image")["queue"].name == "gallery"
+    assert app.amqp.router.route({}, "orders.tasks.close_expired_orders")["queue"].name == "payments"

@@ -124,6 +124,8 @@ def _create_predictor(model_dir, threads: int, mkldnn: bool, bf16: bool = False)
 
 
 class _PaddleModel:
+    backend = "paddle"
+
     def __init__(self, model_dir, *, threads: int = 1, mkldnn: bool = True, bf16: bool = False):
         self.model_dir = Path(model_dir)
         self.threads = threads

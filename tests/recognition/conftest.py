@@ -20,7 +20,7 @@ SHARED_MODELS = Path(os.environ.get("SC_SHARED_MODELS") or HERE.parents[1].paren
 
 @pytest.fixture(scope="session")
 def models(tmp_path_factory) -> dict[str, Path]:
-    """Folders det_legacy, det_pir, det_two_inputs, rec_legacy, rec_pir built in-process session.
+    """Folders det_legacy, det_pir, det_two_inputs, det_picodet, rec_legacy, rec_pir built in-session.
 
     Each program IR is a per-process choice in Paddle, so each format is built by one child
     interpreter running ``tiny_models.py`` (about two seconds each).
@@ -37,7 +37,7 @@ def models(tmp_path_factory) -> dict[str, Path]:
         )
         assert proc.returncode == 0, proc.stderr[-3000:]
     folders = {p.name: p for p in out.iterdir()}
-    assert {"det_legacy", "det_pir", "det_two_inputs", "rec_legacy", "rec_pir"} <= set(folders)
+    assert {"det_legacy", "det_pir", "det_two_inputs", "det_picodet", "rec_legacy", "rec_pir"} <= set(folders)
     return folders
 
 

@@ -1,0 +1,166 @@
+"""Inference backends beside Paddle Inference, and the choice between them.
+
+``paddle`` is the reference (``predictors``); ``openvino`` runs the same models faster on
+CPU (``openvino_models``).  ``auto`` (the default of ``SHITU_BACKEND``) picks, per model, the
+fastest backend that ``verify`` proves equal to Paddle on this machine, else Paddle with the
+reason logged.  The choice is measured once and kept in a small JSON file beside the
+converted graphs, keyed by the model's hash, this machine (CPU, cores, threads) and the
+runtime versions; ``shitu verify-backend`` measures it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..predictors import Detector, FeatureExtractor, ModelError
+from . import graphs
+
+logger = logging.getLogger(__name__)
+
+AUTO, PADDLE, OPENVINO = "auto", "paddle", "openvino"
+BACKENDS = (PADDLE, OPENVINO)  # concrete ones; AUTO picks among them
+KINDS = ("detector", "extractor")
+CHOICE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What every backend needs to build a model (a plain subset of the engine's options)."""
+
+    threads: int = 2
+    mkldnn: bool = True
+    bf16: bool = False  # extractor only
+    max_batch: int = 32
+    cache_dir: str | None = None  # converted graphs of read-only model folders go here
+
+
+def build(kind: str, backend: str, folder, settings: ModelSettings):
+    """A detector or feature extractor of ``folder`` on a concrete ``backend``."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    if backend == PADDLE:
+        if kind == "detector":
+            return Detector(folder, threads=settings.threads, mkldnn=settings.mkldnn)
+        return FeatureExtractor(
+            folder, threads=settings.threads, mkldnn=settings.mkldnn, bf16=settings.bf16, max_batch=settings.max_batch
+        )
+    if backend == OPENVINO:
+        from .openvino_models import OpenVINODetector, OpenVINOFeatureExtractor
+
+        if kind == "detector":
+            return OpenVINODetector(folder, threads=settings.threads, cache_dir=settings.cache_dir)
+        return OpenVINOFeatureExtractor(
+            folder,
+            threads=settings.threads,
+            bf16=settings.bf16,
+            max_batch=settings.max_batch,
+            cache_dir=settings.cache_dir,
+        )
+    raise ModelError(f"unknown inference backend {backend!r}; known: {', '.join((AUTO, *BACKENDS))}")
+
+
+@dataclass
+class Choice:
+    backend: str
+    reason: str
+    check: dict | None = None  # verify.CheckResult.to_dict() when a candidate was measured
+
+
+_choices: dict[tuple, Choice] = {}
+_choice_lock = threading.Lock()
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _machine_key(settings: ModelSettings) -> str:
+    versions = []
+    for module in ("paddle", "openvino"):
+        try:
+            versions.append(__import__(module).__version__)
+        except ImportError:
+            versions.append("-")
+    text = "|".join(
+        [cpu_model(), str(os.cpu_count()), str(settings.threads), str(settings.mkldnn), str(settings.bf16), *versions]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _choice_file(kind: str, folder, settings: ModelSettings) -> Path:
+    where = graphs.converted_dir(folder, "onnx", settings.cache_dir).parent
+    name = f"choice-{kind}-v{CHOICE_VERSION}-{graphs.source_key(folder)}-{_machine_key(settings)}.json"
+    return where / name
+
+
+def measure(kind: str, folder, settings: ModelSettings, candidates=(OPENVINO,)) -> Choice:
+    """Build Paddle and each candidate, check them equal, time them; the fastest equal one wins."""
+    from . import verify
+
+    reference = build(kind, PADDLE, folder, settings)
+    best, reasons, check = Choice(PADDLE, "no faster backend passed the checks"), [], None
+    for backend in candidates:
+        try:
+            candidate = build(kind, backend, folder, settings)
+            check_fn = verify.verify_detector if kind == "detector" else verify.verify_extractor
+            result = check_fn(reference, candidate)
+        except (ModelError, RuntimeError, ValueError) as exc:
+            reasons.append(f"{backend} not usable: {exc}")
+            continue
+        check = result.to_dict()
+        if not result.equal:
+            reasons.append(f"{backend} differs from paddle: {result.detail}")
+        elif result.ratio >= 1.0:
+            reasons.append(f"{backend} is equal but not faster ({result.ratio:.2f}x paddle's time)")
+        else:
+            best = Choice(backend, f"equal to paddle ({result.detail}), {result.ratio:.2f}x its time", check)
+    if best.backend == PADDLE:
+        best = Choice(PADDLE, "; ".join(reasons) or best.reason, check)
+    return best
+
+
+def choose(kind: str, folder, settings: ModelSettings, *, remeasure: bool = False) -> Choice:
+    """The backend ``auto`` uses for this model here: remembered in memory and on disk."""
+    key = (kind, str(Path(folder).resolve()), settings)
+    with _choice_lock:
+        if not remeasure and key in _choices:
+            return _choices[key]
+        path = _choice_file(kind, folder, settings)
+        choice = None
+        if not remeasure and path.is_file():
+            try:
+                data = json.loads(path.read_text())
+                choice = Choice(data["backend"], data["reason"], data.get("check"))
+            except (ValueError, KeyError):
+                choice = None
+        if choice is None:
+            choice = measure(kind, folder, settings)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(choice.__dict__, indent=2) + "\n")
+            tmp.replace(path)
+        log = logger.info if choice.backend != PADDLE else logger.warning
+        log("%s %s: backend %s (%s)", kind, Path(folder).name, choice.backend, choice.reason)
+        _choices[key] = choice
+        return choice
+
+
+def build_for(kind: str, backend: str, folder, settings: ModelSettings):
+    """``build`` with ``auto`` resolved to this machine's choice for the model."""
+    if backend == AUTO:
+        backend = choose(kind, folder, settings).backend
+    return build(kind, backend, folder, settings)

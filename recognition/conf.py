@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from recognition.engine import model_store
+from recognition.engine.backends import CONVERT_CACHE
+from recognition.engine.backends.graphs import CONVERTED_DIR
 from recognition.engine.models import InferenceOptions
 
 if TYPE_CHECKING:  # imported where used: faiss and OpenCV need not load with the settings
@@ -59,6 +61,8 @@ def inference_options() -> InferenceOptions:
         mkldnn=settings.SHITU_MKLDNN,
         bf16=settings.SHITU_REC_BF16,
         max_batch=settings.SHITU_REC_MAX_BATCH,
+        # Converted graphs of a read-only model folder (``SHITU_*_MODEL_DIR`` on a shared copy).
+        extra={CONVERT_CACHE: str(Path(settings.SHITU_MODEL_CACHE) / CONVERTED_DIR)},
     )
 
 

@@ -270,10 +270,10 @@ SHITU_MODEL_BASE_URL = env("SHITU_MODEL_BASE_URL", default="https://paddle-image
 SHITU_DET_SHA256 = env("SHITU_DET_SHA256", default="")  # pin the detector archive (no published checksum)
 SHITU_REC_SHA256 = env("SHITU_REC_SHA256", default="")  # overrides the published extractor checksum
 SHITU_DOWNLOAD_TIMEOUT = env.float("SHITU_DOWNLOAD_TIMEOUT", default=60.0)
-# Inference: CPU threads per predictor, oneDNN, feature-extractor batch chunk.
+# Inference: backend, CPU threads per predictor, oneDNN, feature-extractor batch chunk.
 SHITU_CPU_THREADS = env.int("SHITU_CPU_THREADS", default=2)
 SHITU_MKLDNN = env.bool("SHITU_MKLDNN", default=True)
-SHITU_BACKEND = env("SHITU_BACKEND", default="paddle")  # inference library (recognition/engine/models.py backends)
+SHITU_BACKEND = env("SHITU_BACKEND", default="auto")  # auto (per model: fastest proven equal) | paddle | openvino
 SHITU_DEVICE = env("SHITU_DEVICE", default="cpu")
 SHITU_REC_MAX_BATCH = env.int("SHITU_REC_MAX_BATCH", default=32)
 SHITU_REC_BF16 = env.bool("SHITU_REC_BF16", default=False)  # bfloat16 extractor on CPUs with AVX512-BF16/AMX

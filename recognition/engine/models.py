@@ -148,3 +148,12 @@ def _paddle_extractor(folder: Path, options: InferenceOptions):
 
 
 register_backend("paddle", _paddle_detector, _paddle_extractor)
+
+
+def _register_other_backends() -> None:
+    from . import backends
+
+    backends.register(register_backend)
+
+
+_register_other_backends()

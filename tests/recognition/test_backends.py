@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import stat
 
 import numpy as np
 import pytest
+from django.core.management import CommandError, call_command
 
-from recognition.engine.backends import AUTO, OPENVINO, PADDLE, ModelSettings, build, build_for, choose, graphs, verify
+from recognition.engine.backends import AUTO, CONVERT_CACHE, OPENVINO, PADDLE, build, build_for, choose, graphs, verify
 from recognition.engine.backends.picodet import HeadSpec, NmsParams, multiclass_nms
+from recognition.engine.models import InferenceOptions
 from recognition.engine.predictors import ModelError
 from tests.recognition import tiny_models
 from tests.recognition.conftest import SHARED_MODELS, scene
 
 pytest.importorskip("openvino")
 
-SETTINGS = ModelSettings(threads=1)
+def _options(**changes) -> InferenceOptions:
+    base = InferenceOptions(backend=PADDLE, device="cpu", threads=1, mkldnn=True, bf16=False, max_batch=32)
+    return base.with_(**changes)
+
+
+SETTINGS = _options()
 REAL_DET = SHARED_MODELS / "picodet_PPLCNet_x2_5_mainbody_lite_v1.0_infer"
 REAL_REC = SHARED_MODELS / "general_PPLCNetV2_base_pretrained_v1.0_infer"
 
@@ -157,7 +165,7 @@ def test_the_choice_is_measured_once_and_kept_on_disk(models, tmp_path, monkeypa
 
 @pytest.mark.skipif(not (REAL_DET.is_dir() and REAL_REC.is_dir()), reason="no ../shared/models")
 def test_openvino_equals_paddle_on_the_real_networks(tmp_path):
-    settings = ModelSettings(threads=2, cache_dir=str(tmp_path))
+    settings = _options(threads=2, extra={CONVERT_CACHE: str(tmp_path)})
     det = verify.verify_detector(
         build("detector", PADDLE, REAL_DET, settings), build("detector", OPENVINO, REAL_DET, settings), runs=1
     )
@@ -168,3 +176,42 @@ def test_openvino_equals_paddle_on_the_real_networks(tmp_path):
     assert rec.equal, rec.detail
     if not graphs._writable(REAL_DET):  # a read-only (shared) copy is left alone
         assert not (REAL_DET / graphs.CONVERTED_DIR).exists()
+
+
+def _shitu(*args) -> str:
+    out = io.StringIO()
+    call_command("shitu", *[str(a) for a in args], stdout=out)
+    return out.getvalue()
+
+
+def test_verify_backend_command_reports_each_model(picodet, models, tmp_path):
+    rec = tmp_path / "rec"
+    shutil.copytree(models["rec_pir"], rec)
+    lines = [
+        json.loads(ln)
+        for ln in _shitu("verify-backend", "--det-model", picodet, "--rec-model", rec, "--runs", 1).splitlines()
+    ]
+    assert [ln["model"] for ln in lines] == ["detector", "extractor"]
+    for line in lines:
+        assert "check" in line, line
+        assert line["check"]["equal"] and line["check"]["backend"] == OPENVINO
+        assert line["backend"] in (PADDLE, OPENVINO) and line["reason"]
+    # Asked for explicitly, a backend that cannot run the model fails the command.
+    with pytest.raises(CommandError, match="detector"):
+        _shitu("verify-backend", "--backend", "openvino", "--det-model", models["det_legacy"], "--rec-model", rec)
+
+
+def test_bench_backends_side_by_side(picodet, models, image_files, tmp_path):
+    out = tmp_path / "bench.json"
+    md = _shitu(
+        "bench", "--image", image_files["scene"], "--det-model", picodet, "--rec-model", models["rec_pir"],
+        "--backends", "paddle,openvino", "--runs", 2, "--warmup", 1, "--sizes", 50, "--threads", 1, "--json", out,
+    )  # fmt: skip
+    result = json.loads(out.read_text())
+    assert set(result["backends"]) == {PADDLE, OPENVINO}
+    ov = result["backends"][OPENVINO]
+    assert ov["detector"] == ov["extractor"] == OPENVINO and ov["crops"] == result["backends"][PADDLE]["crops"] == 5
+    assert 0 < ov["ratio_to_paddle"]["total"] < 10
+    assert (
+        "| total |" in md and "openvino / paddle" in md and result["machine"]["command"].startswith("python manage.py")
+    )

@@ -14,13 +14,16 @@ import hashlib
 import json
 import logging
 import os
-import platform
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..predictors import Detector, FeatureExtractor, ModelError
 from . import graphs
+
+if TYPE_CHECKING:
+    from ..models import InferenceOptions
 
 logger = logging.getLogger(__name__)
 
@@ -30,38 +33,34 @@ KINDS = ("detector", "extractor")
 CHOICE_VERSION = "1"
 
 
-@dataclass(frozen=True)
-class ModelSettings:
-    """What every backend needs to build a model (a plain subset of the engine's options)."""
-
-    threads: int = 2
-    mkldnn: bool = True
-    bf16: bool = False  # extractor only
-    max_batch: int = 32
-    cache_dir: str | None = None  # converted graphs of read-only model folders go here
+CONVERT_CACHE = "convert_cache"  # InferenceOptions.extra key: converted graphs of read-only model folders
 
 
-def build(kind: str, backend: str, folder, settings: ModelSettings):
+def _cache_dir(options: InferenceOptions) -> str | None:
+    return options.extra.get(CONVERT_CACHE)
+
+
+def build(kind: str, backend: str, folder, options: InferenceOptions):
     """A detector or feature extractor of ``folder`` on a concrete ``backend``."""
     if kind not in KINDS:
         raise ValueError(kind)
     if backend == PADDLE:
         if kind == "detector":
-            return Detector(folder, threads=settings.threads, mkldnn=settings.mkldnn)
+            return Detector(folder, threads=options.threads, mkldnn=options.mkldnn)
         return FeatureExtractor(
-            folder, threads=settings.threads, mkldnn=settings.mkldnn, bf16=settings.bf16, max_batch=settings.max_batch
+            folder, threads=options.threads, mkldnn=options.mkldnn, bf16=options.bf16, max_batch=options.max_batch
         )
     if backend == OPENVINO:
         from .openvino_models import OpenVINODetector, OpenVINOFeatureExtractor
 
         if kind == "detector":
-            return OpenVINODetector(folder, threads=settings.threads, cache_dir=settings.cache_dir)
+            return OpenVINODetector(folder, threads=options.threads, cache_dir=_cache_dir(options))
         return OpenVINOFeatureExtractor(
             folder,
-            threads=settings.threads,
-            bf16=settings.bf16,
-            max_batch=settings.max_batch,
-            cache_dir=settings.cache_dir,
+            threads=options.threads,
+            bf16=options.bf16,
+            max_batch=options.max_batch,
+            cache_dir=_cache_dir(options),
         )
     raise ModelError(f"unknown inference backend {backend!r}; known: {', '.join((AUTO, *BACKENDS))}")
 
@@ -77,47 +76,39 @@ _choices: dict[tuple, Choice] = {}
 _choice_lock = threading.Lock()
 
 
-def cpu_model() -> str:
-    """The CPU's model name (from /proc/cpuinfo where there is one)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _machine_key(settings: ModelSettings) -> str:
+def _machine_key(options: InferenceOptions) -> str:
     versions = []
     for module in ("paddle", "openvino"):
         try:
             versions.append(__import__(module).__version__)
         except ImportError:
             versions.append("-")
+    from ..bench import cpu_model
+
     text = "|".join(
-        [cpu_model(), str(os.cpu_count()), str(settings.threads), str(settings.mkldnn), str(settings.bf16), *versions]
+        [cpu_model(), str(os.cpu_count()), str(options.threads), str(options.mkldnn), str(options.bf16), *versions]
     )
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _choice_file(kind: str, folder, settings: ModelSettings) -> Path:
-    where = graphs.converted_dir(folder, "onnx", settings.cache_dir).parent
-    name = f"choice-{kind}-v{CHOICE_VERSION}-{graphs.source_key(folder)}-{_machine_key(settings)}.json"
+def _choice_file(kind: str, folder, options: InferenceOptions) -> Path:
+    where = graphs.converted_dir(folder, "onnx", _cache_dir(options)).parent
+    name = f"choice-{kind}-v{CHOICE_VERSION}-{graphs.source_key(folder)}-{_machine_key(options)}.json"
     return where / name
 
 
-def measure(kind: str, folder, settings: ModelSettings, candidates=(OPENVINO,)) -> Choice:
+def measure(kind: str, folder, options: InferenceOptions, candidates=None, runs: int = 5) -> Choice:
     """Build Paddle and each candidate, check them equal, time them; the fastest equal one wins."""
     from . import verify
 
-    reference = build(kind, PADDLE, folder, settings)
+    reference = build(kind, PADDLE, folder, options)
+    candidates = candidates or [b for b in BACKENDS if b != PADDLE]
     best, reasons, check = Choice(PADDLE, "no faster backend passed the checks"), [], None
     for backend in candidates:
         try:
-            candidate = build(kind, backend, folder, settings)
+            candidate = build(kind, backend, folder, options)
             check_fn = verify.verify_detector if kind == "detector" else verify.verify_extractor
-            result = check_fn(reference, candidate)
+            result = check_fn(reference, candidate, runs=runs)
         except (ModelError, RuntimeError, ValueError) as exc:
             reasons.append(f"{backend} not usable: {exc}")
             continue
@@ -133,13 +124,18 @@ def measure(kind: str, folder, settings: ModelSettings, candidates=(OPENVINO,)) 
     return best
 
 
-def choose(kind: str, folder, settings: ModelSettings, *, remeasure: bool = False) -> Choice:
-    """The backend ``auto`` uses for this model here: remembered in memory and on disk."""
-    key = (kind, str(Path(folder).resolve()), settings)
+def choose(
+    kind: str, folder, options: InferenceOptions, *, remeasure: bool = False, candidates=None, runs: int = 5
+) -> Choice:
+    """The backend ``auto`` uses for this model here: remembered in memory and on disk.
+
+    ``remeasure`` (``shitu verify-backend``) checks and times again and keeps the new choice.
+    """
+    key = (kind, str(Path(folder).resolve()), options.threads, options.mkldnn, options.bf16, _cache_dir(options))
     with _choice_lock:
         if not remeasure and key in _choices:
             return _choices[key]
-        path = _choice_file(kind, folder, settings)
+        path = _choice_file(kind, folder, options)
         choice = None
         if not remeasure and path.is_file():
             try:
@@ -148,7 +144,7 @@ def choose(kind: str, folder, settings: ModelSettings, *, remeasure: bool = Fals
             except (ValueError, KeyError):
                 choice = None
         if choice is None:
-            choice = measure(kind, folder, settings)
+            choice = measure(kind, folder, options, candidates, runs)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(choice.__dict__, indent=2) + "\n")
@@ -159,8 +155,18 @@ def choose(kind: str, folder, settings: ModelSettings, *, remeasure: bool = Fals
         return choice
 
 
-def build_for(kind: str, backend: str, folder, settings: ModelSettings):
+def build_for(kind: str, backend: str, folder, options: InferenceOptions):
     """``build`` with ``auto`` resolved to this machine's choice for the model."""
     if backend == AUTO:
-        backend = choose(kind, folder, settings).backend
-    return build(kind, backend, folder, settings)
+        backend = choose(kind, folder, options).backend
+    return build(kind, backend, folder, options)
+
+
+def register(register_backend) -> None:
+    """Plug ``openvino`` and ``auto`` into ``models.register_backend``."""
+    for name in (OPENVINO, AUTO):
+        register_backend(
+            name,
+            lambda folder, options, name=name: build_for("detector", name, folder, options),
+            lambda folder, options, name=name: build_for("extractor", name, folder, options),
+        )

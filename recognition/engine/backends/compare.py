@@ -18,21 +18,24 @@ import numpy as np
 
 from ..bench import STAGES, _pct, batched_once, random_gallery
 from ..gallery import set_search_threads
+from ..models import InferenceOptions
 from ..pipeline import Recognizer, RecognizerConfig
-from . import PADDLE, ModelSettings, build
+from . import PADDLE, build_for
 
 RATIO_STAGES = ("det_forward", "feature_forward", "total")
 
 
-def _worker(conn, backend, det_dir, rec_dir, settings: dict, config: dict, gallery: tuple, data: bytes):
+def _worker(conn, backend, det_dir, rec_dir, options: dict, config: dict, gallery: tuple, data: bytes):
     gallery_size, kind, search_threads = gallery
     set_search_threads(search_threads)
     try:
-        detector = build("detector", backend, det_dir, ModelSettings(**settings))
-        extractor = build("extractor", backend, rec_dir, ModelSettings(**settings))
+        detector = build_for("detector", backend, det_dir, InferenceOptions(**options))
+        extractor = build_for("extractor", backend, rec_dir, InferenceOptions(**options))
         gallery = random_gallery(gallery_size, extractor.dim, kind)
         recognizer = Recognizer(detector, extractor, gallery, RecognizerConfig(**config))
-        conn.send(("ready", {"version": extractor.version, "bf16": extractor.bf16}))
+        conn.send(
+            ("ready", {"detector": detector.backend, "extractor": extractor.backend, "version": extractor.version})
+        )
     except Exception as exc:  # reported to the parent, which names the backend
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
@@ -47,7 +50,7 @@ def compare_backends(
     rec_dir,
     data: bytes,
     *,
-    settings: ModelSettings,
+    options: InferenceOptions,
     config: RecognizerConfig,
     gallery_size: int = 1000,
     kind: str = "flat",
@@ -72,7 +75,7 @@ def compare_backends(
                     backend,
                     str(det_dir),
                     str(rec_dir),
-                    asdict(settings),
+                    asdict(options),
                     asdict(config),
                     gallery,
                     data,

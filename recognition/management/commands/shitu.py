@@ -26,6 +26,8 @@ from recognition import conf
 from recognition.engine import model_store
 from recognition.engine.images import ImageError, read_image
 
+BACKEND_CHOICES = ("auto", "paddle", "openvino")
+
 
 def _round_list(values, digits: int = 6) -> list[float]:
     return [round(float(v), digits) for v in values]
@@ -51,6 +53,7 @@ class Command(BaseCommand):
                     help="bfloat16 feature extractor (default SHITU_REC_BF16)",
                 )
             p.add_argument("--threads", type=int, help="CPU threads per predictor (default SHITU_CPU_THREADS)")
+            p.add_argument("--backend", choices=BACKEND_CHOICES, help="inference backend (default SHITU_BACKEND)")
 
         p = sub.add_parser("fetch-models", help="download, verify and extract the official models")
         p.add_argument("--cache", metavar="DIR", help="cache folder (default SHITU_MODEL_CACHE)")
@@ -105,7 +108,19 @@ class Command(BaseCommand):
         p.add_argument("--kinds", default="flat", help="index kinds, comma-separated (default flat)")
         p.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
         p.add_argument("--markdown", metavar="PATH", help="also write the Markdown tables")
+        p.add_argument(
+            "--backends",
+            metavar="LIST",
+            help="instead: these backends side by side, interleaved, each in its own process, with the ratio"
+            " to paddle (e.g. paddle,openvino,auto; the first --sizes / --kinds gallery)",
+        )
         models(p, det=True, rec=True)
+
+        p = sub.add_parser(
+            "verify-backend", help="prove each faster backend equal to Paddle on this machine, time it, choose"
+        )
+        models(p, det=True, rec=True)
+        p.add_argument("--runs", type=int, default=5, help="interleaved timing runs per model (default 5)")
 
         p = sub.add_parser("bench-threads", help="latency and memory of the thread models under concurrent requests")
         scene = p.add_mutually_exclusive_group(required=True)
@@ -126,7 +141,9 @@ class Command(BaseCommand):
         return folder
 
     def _inference(self, options):
-        return conf.inference_options().with_(threads=options.get("threads"), bf16=options.get("bf16"))
+        return conf.inference_options().with_(
+            threads=options.get("threads"), bf16=options.get("bf16"), backend=options.get("backend")
+        )
 
     def _detector(self, options):
         from recognition.engine.models import build_detector
@@ -330,11 +347,89 @@ class Command(BaseCommand):
         )
         self.stdout.write(bench.thread_models_markdown(result))
 
+    def do_verify_backend(self, options):
+        from recognition.engine import backends
+        from recognition.engine.predictors import ModelError
+
+        inference = self._inference(options)
+        candidates = [inference.backend] if inference.backend not in (backends.AUTO, backends.PADDLE) else None
+        failed = []
+        for kind in backends.KINDS:
+            folder = self._model_dir(kind, options.get("det_model" if kind == "detector" else "rec_model"))
+            try:
+                choice = backends.choose(
+                    kind, folder, inference, remeasure=True, candidates=candidates, runs=options["runs"]
+                )
+            except ModelError as exc:
+                raise CommandError(f"{kind}: {exc}") from None
+            self._emit({"model": kind, "folder": str(folder), **choice.__dict__})
+            unequal = choice.check is not None and not choice.check["equal"]
+            if unequal or (candidates and choice.backend == backends.PADDLE):
+                failed.append(kind)
+        if failed:
+            raise CommandError(f"not proven equal and usable: {', '.join(failed)}")
+
+    def _bench_backends(self, options, data, scene_desc, config):
+        from recognition.engine.backends.compare import compare_backends, to_markdown
+
+        names = [b.strip() for b in options["backends"].split(",") if b.strip()]
+        unknown = sorted(set(names) - set(BACKEND_CHOICES))
+        if unknown:
+            raise CommandError(f"unknown backends {unknown}; known: {', '.join(BACKEND_CHOICES)}")
+        t = time.perf_counter()
+        try:
+            result = compare_backends(
+                names,
+                self._model_dir("detector", options.get("det_model")),
+                self._model_dir("extractor", options.get("rec_model")),
+                data,
+                options=self._inference(options),
+                config=config,
+                gallery_size=int(options["sizes"].split(",")[0]),
+                kind=options["kinds"].split(",")[0],
+                search_threads=settings.SHITU_SEARCH_THREADS,
+                runs=options["runs"],
+                warmup=options["warmup"],
+                log=self.stderr.write,
+            )
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        result["machine"] = self._machine(options, data, scene_desc, t)
+        md = to_markdown(result)
+        return result, md
+
+    def _machine(self, options, data: bytes, scene_desc: str, t0: float) -> dict:
+        from recognition.engine.bench import cpu_model
+
+        inference = self._inference(options)
+        return {
+            "nproc": os.cpu_count(),
+            "cpu": cpu_model(),
+            "python": platform.python_version(),
+            "threads": inference.threads,
+            "mkldnn": inference.mkldnn,
+            "extractor_bf16": inference.bf16,
+            "backend": inference.backend,
+            "search_threads": settings.SHITU_SEARCH_THREADS,
+            "command": "python manage.py shitu " + shlex.join(sys.argv[2:]),
+            "scene": scene_desc,
+            "scene_bytes": len(data),
+            "wall_s": round(time.perf_counter() - t0, 1),
+        }
+
     def do_bench(self, options):
         from recognition.engine import bench
 
         data, scene_desc, photos = self._scene(options)
         config = conf.recognizer_config(det_score_threshold=options.get("threshold"), max_detections=options["max_det"])
+        if options.get("backends"):
+            result, md = self._bench_backends(options, data, scene_desc, config)
+            self.stdout.write(md)
+            if options.get("json"):
+                Path(options["json"]).write_text(json.dumps(result, indent=2) + "\n")
+            if options.get("markdown"):
+                Path(options["markdown"]).write_text(md)
+            return
         detector, extractor = self._detector(options), self._extractor(options)
         t = time.perf_counter()
         result = bench.run_bench(
@@ -350,19 +445,12 @@ class Command(BaseCommand):
             log=self.stderr.write,
         )
         result["phone_decode"] = bench.time_phone_decode(photos, runs=max(3, options["runs"] // 2))
-        result["machine"] = {
-            "nproc": os.cpu_count(),
-            "cpu": bench.cpu_model(),
-            "python": platform.python_version(),
-            "threads": detector.threads,
-            "mkldnn": detector.mkldnn,
-            "extractor_bf16": extractor.bf16,
-            "search_threads": settings.SHITU_SEARCH_THREADS,
-            "command": "python manage.py shitu " + shlex.join(sys.argv[2:]),
-            "scene": scene_desc,
-            "scene_bytes": len(data),
-            "wall_s": round(time.perf_counter() - t, 1),
-        }
+        result["machine"] = self._machine(options, data, scene_desc, t)
+        result["machine"].update(
+            mkldnn=detector.mkldnn,
+            extractor_bf16=extractor.bf16,
+            backend=f"detector {detector.backend}, extractor {extractor.backend}",
+        )
         md = bench.to_markdown(result)
         self.stdout.write(md)
         if options.get("json"):

@@ -99,7 +99,7 @@ def naive_once(recognizer: Recognizer, data: bytes, limits=DEFAULT_LIMITS) -> di
     )
     hits, forward, search = [], 0.0, 0.0
     for box in boxes:
-        batch = preprocess.extractor_batch([preprocess.crop(image, box)])
+        batch = ext.prepare([preprocess.crop(image, box)])
         a = time.perf_counter()
         feature = ext.embed_prepared(batch)
         b = time.perf_counter()

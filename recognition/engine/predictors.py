@@ -132,7 +132,9 @@ class _PaddleModel:
         self.mkldnn = mkldnn
         self.bf16 = bool(bf16 and mkldnn)
         self._predictor, self.format = _create_predictor(model_dir, threads, mkldnn, self.bf16)
-        self.version = model_version(model_dir)
+        # The numerics belong to the version stored with gallery vectors: bf16 ones are not
+        # mixed with f32 ones (f32 on any backend is one version: proven equal, backends/verify).
+        self.version = model_version(model_dir) + ("+bf16" if self.bf16 else "")
         self.input_names: list[str] = list(self._predictor.get_input_names())
         self.output_names: list[str] = list(self._predictor.get_output_names())
         self._inputs = {name: self._predictor.get_input_handle(name) for name in self.input_names}

@@ -21,31 +21,50 @@ MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 DET_SIZE = 640
 REC_SIZE = 224
+DET_INTERPOLATION = cv2.INTER_CUBIC
+REC_INTERPOLATION = cv2.INTER_LINEAR
 
 _A = (1.0 / (255.0 * STD)).astype(np.float32)[:, None, None]
 _B = (MEAN / STD).astype(np.float32)[:, None, None]
 
 
-def _fill(batch: np.ndarray, images, size: int, interpolation: int) -> None:
-    for i, img in enumerate(images):
+def _resized(images, size: int, interpolation: int):
+    for img in images:
         if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
             raise ValueError(f"expected an RGB uint8 HxWx3 image, got {img.dtype} {img.shape}")
-        resized = cv2.resize(img, (size, size), interpolation=interpolation)
-        out = batch[i]
+        yield cv2.resize(img, (size, size), interpolation=interpolation)
+
+
+def _fill(batch: np.ndarray, images, size: int, interpolation: int) -> None:
+    for out, resized in zip(batch, _resized(images, size, interpolation), strict=False):
         np.multiply(resized.transpose(2, 0, 1), _A, out=out)
         out -= _B
 
 
-def detector_inputs(images: list[np.ndarray], size: int = DET_SIZE) -> dict[str, np.ndarray]:
-    """The detector's three inputs for a batch of RGB uint8 images of any sizes."""
+def resized_batch(images, size: int, interpolation: int) -> np.ndarray:
+    """[N, size, size, 3] uint8: the images resized as above, for a model that normalises
+    (and transposes) its input itself (the OpenVINO backend folds that into its graph)."""
+    batch = np.empty((len(images), size, size, 3), np.uint8)
+    for out, resized in zip(batch, _resized(images, size, interpolation), strict=False):
+        out[...] = resized
+    return batch
+
+
+def detector_sizes(images: list[np.ndarray], size: int = DET_SIZE) -> dict[str, np.ndarray]:
+    """The detector's ``im_shape`` and ``scale_factor`` inputs for these images."""
     n = len(images)
-    batch = np.empty((n, 3, size, size), dtype=np.float32)
-    _fill(batch, images, size, cv2.INTER_CUBIC)
     im_shape = np.full((n, 2), float(size), dtype=np.float32)
     scale_factor = np.array([(size / img.shape[0], size / img.shape[1]) for img in images], dtype=np.float32).reshape(
         n, 2
     )
-    return {"image": batch, "im_shape": im_shape, "scale_factor": scale_factor}
+    return {"im_shape": im_shape, "scale_factor": scale_factor}
+
+
+def detector_inputs(images: list[np.ndarray], size: int = DET_SIZE) -> dict[str, np.ndarray]:
+    """The detector's three inputs for a batch of RGB uint8 images of any sizes."""
+    batch = np.empty((len(images), 3, size, size), dtype=np.float32)
+    _fill(batch, images, size, DET_INTERPOLATION)
+    return {"image": batch, **detector_sizes(images, size)}
 
 
 def extractor_batch(crops: list[np.ndarray], size: int = REC_SIZE, out: np.ndarray | None = None) -> np.ndarray:
@@ -58,7 +77,7 @@ def extractor_batch(crops: list[np.ndarray], size: int = REC_SIZE, out: np.ndarr
     if out is None or out.shape[0] < n or out.shape[1:] != (3, size, size):
         out = np.empty((n, 3, size, size), dtype=np.float32)
     batch = out[:n]
-    _fill(batch, crops, size, cv2.INTER_LINEAR)
+    _fill(batch, crops, size, REC_INTERPOLATION)
     return batch
 
 

@@ -20,6 +20,7 @@ from tests.recognition.conftest import SHARED_MODELS, scene
 
 pytest.importorskip("openvino")
 
+
 def _options(**changes) -> InferenceOptions:
     base = InferenceOptions(backend=PADDLE, device="cpu", threads=1, mkldnn=True, bf16=False, max_batch=32)
     return base.with_(**changes)
@@ -215,3 +216,16 @@ def test_bench_backends_side_by_side(picodet, models, image_files, tmp_path):
     assert (
         "| total |" in md and "openvino / paddle" in md and result["machine"]["command"].startswith("python manage.py")
     )
+
+
+def test_bf16_vectors_get_their_own_version(models, tmp_path):
+    from recognition.engine.backends.openvino_models import bf16_supported
+
+    if not bf16_supported():
+        pytest.skip("CPU without bfloat16")
+    src = tmp_path / "rec"
+    shutil.copytree(models["rec_pir"], src)
+    f32 = build("extractor", PADDLE, src, SETTINGS).version
+    for backend in (PADDLE, OPENVINO):
+        model = build("extractor", backend, src, InferenceOptions(threads=1, bf16=True))
+        assert model.bf16 and model.version == f32 + "+bf16"

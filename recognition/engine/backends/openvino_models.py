@@ -74,6 +74,23 @@ def _read(path: Path):
         raise ModelError(f"OpenVINO cannot read {path}: {exc}") from exc
 
 
+def _normalising(model, input_name: str):
+    """The model with the reference normalisation in front: it takes the resized uint8 NHWC
+    images and does ``(x / 255 - MEAN) / STD`` and HWC -> CHW itself, fused into its graph
+    (one pass fewer over every pixel in numpy)."""
+    from openvino import Layout, Type
+    from openvino.preprocess import PrePostProcessor
+
+    ppp = PrePostProcessor(model)
+    step = ppp.input(input_name)
+    step.tensor().set_element_type(Type.u8).set_layout(Layout("NHWC"))
+    step.model().set_layout(Layout("NCHW"))
+    step.preprocess().convert_element_type(Type.f32).mean([255.0 * float(m) for m in preprocess.MEAN]).scale(
+        [255.0 * float(s) for s in preprocess.STD]
+    )
+    return ppp.build()
+
+
 class OpenVINODetector(Detector):
     """PicoDet mainbody detector on OpenVINO; ``detect``/``prepare``/``detect_prepared`` as ``Detector``."""
 
@@ -110,9 +127,14 @@ class OpenVINODetector(Detector):
                 if compiled is None:
                     model = shared["model"].clone()
                     model.reshape({"image": [n, 3, self.size, self.size]})
-                    compiled = shared["compiled"][n] = _compile(model, self.threads)
+                    compiled = shared["compiled"][n] = _compile(_normalising(model, "image"), self.threads)
             request = self._requests[n] = compiled.create_infer_request()
         return request
+
+    def prepare(self, images: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """Resized uint8 images (the graph normalises them) plus ``im_shape`` and ``scale_factor``."""
+        batch = preprocess.resized_batch(images, self.size, preprocess.DET_INTERPOLATION)
+        return {"image": batch, **preprocess.detector_sizes(images, self.size)}
 
     def detect_prepared(self, inputs: dict[str, np.ndarray], n: int) -> list[np.ndarray]:
         request = self._request(n)
@@ -155,14 +177,14 @@ class OpenVINOFeatureExtractor(FeatureExtractor):
             if len(model.inputs) != 1:
                 raise ModelError(f"{model_dir}: a feature extractor has one input, this one has {len(model.inputs)}")
             version = model_version(self.model_dir) + ("+bf16" if use_bf16 else "")
+            model = _normalising(model, model.inputs[0].get_any_name())
             _shared = {"compiled": _compile(model, threads, use_bf16), "bf16": use_bf16, "version": version}
         self._shared = _shared
         self.bf16: bool = _shared["bf16"]
         self.version: str = _shared["version"]
         self._request = _shared["compiled"].create_infer_request()
         self.input_names = [_shared["compiled"].inputs[0].get_any_name()]
-        self._buffer = np.empty((self.max_batch, 3, size, size), dtype=np.float32)
-        self.dim = _shared.get("dim") or int(self.embed_prepared(np.zeros((1, 3, size, size), np.float32)).shape[1])
+        self.dim = _shared.get("dim") or int(self.embed_prepared(np.zeros((1, size, size, 3), np.uint8)).shape[1])
         _shared["dim"] = self.dim
 
     def clone(self) -> OpenVINOFeatureExtractor:
@@ -176,6 +198,10 @@ class OpenVINOFeatureExtractor(FeatureExtractor):
             _shared=self._shared,
         )
         return twin
+
+    def prepare(self, crops: list[np.ndarray]) -> np.ndarray:
+        """[N, size, size, 3] uint8 resized crops (the graph normalises them)."""
+        return preprocess.resized_batch(crops, self.size, preprocess.REC_INTERPOLATION)
 
     def _run(self, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
         self._request.infer({self.input_names[0]: np.ascontiguousarray(feeds[self.input_names[0]])})

@@ -88,9 +88,9 @@ def verify_detector(reference, candidate, *, runs: int = 5, images=None) -> Chec
     ref = [reference.detect([img])[0] for img in images]
     new = [candidate.detect([img])[0] for img in images]
     equal, detail, worst = compare_detections(ref, new)
-    inputs = reference.prepare([images[0]])
+    ref_in, new_in = reference.prepare([images[0]]), candidate.prepare([images[0]])  # each its own input format
     times = _interleaved(
-        lambda: reference.detect_prepared(inputs, 1), lambda: candidate.detect_prepared(inputs, 1), runs
+        lambda: reference.detect_prepared(ref_in, 1), lambda: candidate.detect_prepared(new_in, 1), runs
     )
     return CheckResult("detector", getattr(candidate, "backend", "?"), equal, detail, worst, *times)
 
@@ -99,6 +99,6 @@ def verify_extractor(reference, candidate, *, runs: int = 5, images=None, batch:
     images = check_images() if images is None else images
     crops = [img[: max(16, img.shape[0] // (k + 1)), k * 7 :] for k, img in enumerate(images * 2)][: max(batch, 8)]
     equal, detail, worst = compare_features(reference.embed(crops), candidate.embed(crops))
-    batch_in = reference.prepare(crops[:batch]).copy()
-    times = _interleaved(lambda: reference.embed_prepared(batch_in), lambda: candidate.embed_prepared(batch_in), runs)
+    ref_in, new_in = reference.prepare(crops[:batch]).copy(), candidate.prepare(crops[:batch]).copy()
+    times = _interleaved(lambda: reference.embed_prepared(ref_in), lambda: candidate.embed_prepared(new_in), runs)
     return CheckResult("extractor", getattr(candidate, "backend", "?"), equal, detail, worst, *times)

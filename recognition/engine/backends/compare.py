@@ -17,7 +17,7 @@ from dataclasses import asdict
 import numpy as np
 
 from ..bench import STAGES, _pct, batched_once, random_gallery
-from ..gallery import set_search_threads
+from ..index import set_search_threads
 from ..models import InferenceOptions
 from ..pipeline import Recognizer, RecognizerConfig
 from . import PADDLE, build_for

@@ -227,5 +227,5 @@ def test_bf16_vectors_get_their_own_version(models, tmp_path):
     shutil.copytree(models["rec_pir"], src)
     f32 = build("extractor", PADDLE, src, SETTINGS).version
     for backend in (PADDLE, OPENVINO):
-        model = build("extractor", backend, src, InferenceOptions(threads=1, bf16=True))
+        model = build("extractor", backend, src, _options(bf16=True))
         assert model.bf16 and model.version == f32 + "+bf16"

@@ -19,7 +19,7 @@ def test_the_options_come_from_the_settings(settings):
     settings.SHITU_CPU_THREADS, settings.SHITU_REC_BF16, settings.SHITU_REC_MAX_BATCH = 3, True, 8
     options = conf.inference_options()
     assert (options.backend, options.device, options.threads, options.bf16, options.max_batch) == (
-        "paddle",
+        "auto",
         "cpu",
         3,
         True,
@@ -51,7 +51,7 @@ def test_build_models_dispatches_on_the_backend(models):
         assert only.detector is None and built[-1][0] == "extractor"
     finally:
         engine_models._BACKENDS.pop("recording")
-    with pytest.raises(ModelError, match="unknown inference backend 'recording'; known: paddle"):
+    with pytest.raises(ModelError, match="unknown inference backend 'recording'; known: auto, openvino, paddle"):
         engine_models.build_models(models["det_legacy"], models["rec_pir"], options)
     with pytest.raises(ModelError, match="runs on the CPU here, not on 'gpu'"):
         engine_models.build_detector(models["det_legacy"], options.with_(backend="paddle", device="gpu"))

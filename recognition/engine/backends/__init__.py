@@ -44,6 +44,8 @@ def build(kind: str, backend: str, folder, options: InferenceOptions):
     """A detector or feature extractor of ``folder`` on a concrete ``backend``."""
     if kind not in KINDS:
         raise ValueError(kind)
+    if options.device != "cpu":
+        raise ModelError(f"the {backend} backend runs on the CPU here, not on {options.device!r}")
     if backend == PADDLE:
         if kind == "detector":
             return Detector(folder, threads=options.threads, mkldnn=options.mkldnn)

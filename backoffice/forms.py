@@ -8,13 +8,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
-from catalog.models import MAX_STOCK, Category, Product, Store
+from catalog.models import BARCODE_VALIDATOR, MAX_STOCK, Category, Product, Store
 from orders.models import Order
 
-from .roles import ROLES
+from .roles import CASHIER, ROLE_CHOICES
 
-RANGE_CHOICES = [(7, "7 days"), (14, "14 days"), (30, "30 days"), (90, "90 days")]
+RANGE_CHOICES = [(days, ngettext_lazy("%(n)d day", "%(n)d days", "n") % {"n": days}) for days in (7, 14, 30, 90)]
 
 
 class YuanField(forms.DecimalField):
@@ -38,70 +40,108 @@ class YuanField(forms.DecimalField):
 
 
 class DashboardFilterForm(forms.Form):
-    days = forms.TypedChoiceField(choices=RANGE_CHOICES, coerce=int, required=False, initial=14)
-    store = forms.ModelChoiceField(Store.objects.all(), to_field_name="code", required=False, empty_label="All stores")
+    days = forms.TypedChoiceField(choices=RANGE_CHOICES, coerce=int, required=False, initial=14, label=_("Period"))
+    store = forms.ModelChoiceField(
+        Store.objects.all(), to_field_name="code", required=False, empty_label=_("All stores"), label=_("Store")
+    )
+
+
+PRODUCT_SORTS = {
+    "sku": "sku",
+    "name": "name",
+    "category": "category__name",
+    "price": "price_fen",
+    "stock": "stock",
+    "photos": "photo_count",
+}
 
 
 class ProductSearchForm(forms.Form):
     q = forms.CharField(
-        required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "SKU, name or barcode"})
+        required=False, label=_("Search"), widget=forms.TextInput(attrs={"placeholder": _("SKU, name or barcode")})
     )
-    low_stock = forms.BooleanField(required=False, label="Low stock only")
-    inactive = forms.BooleanField(required=False, label="Include inactive")
+    category = forms.ModelChoiceField(
+        Category.objects.all(), required=False, empty_label=_("All categories"), label=_("Category")
+    )
+    low_stock = forms.BooleanField(required=False, label=_("Low stock only"))
+    inactive = forms.BooleanField(required=False, label=_("Include inactive"))
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)  # set by the column headers' links
+
+    def clean_sort(self) -> str:
+        sort = self.cleaned_data["sort"]
+        return sort if sort.lstrip("-") in PRODUCT_SORTS else ""  # an unknown column sorts by SKU
+
+    def ordering(self) -> list[str]:
+        """The column the list is sorted by, then SKU."""
+        sort = (self.cleaned_data.get("sort") if self.is_bound and self.is_valid() else "") or "sku"
+        field = PRODUCT_SORTS[sort.lstrip("-")]
+        return [f"-{field}" if sort.startswith("-") else field, "sku"]
 
 
 class ProductEditForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    price = YuanField(label="Price (¥)")
-    stock = forms.IntegerField(min_value=0, max_value=MAX_STOCK)
-    is_active = forms.BooleanField(required=False, label="On sale")
+    name = forms.CharField(max_length=200, label=_("Name"))
+    barcode = forms.CharField(
+        max_length=14, required=False, validators=[BARCODE_VALIDATOR], label=_("Barcode"), help_text=_("8 to 14 digits")
+    )
+    category = forms.ModelChoiceField(Category.objects.all(), required=False, label=_("Category"))
+    price = YuanField(label=_("Price (¥)"))
+    stock = forms.IntegerField(min_value=0, max_value=MAX_STOCK, label=_("Stock"))
+    is_active = forms.BooleanField(required=False, label=_("On sale"))
 
 
 class ProductCreateForm(forms.Form):
-    sku = forms.CharField(max_length=64, label="SKU")
-    name = forms.CharField(max_length=200)
-    barcode = forms.CharField(max_length=14, required=False)
-    category = forms.ModelChoiceField(Category.objects.all(), required=False)
-    price = YuanField(label="Price (¥)")
-    stock = forms.IntegerField(min_value=0, max_value=MAX_STOCK, initial=0)
-    photo = forms.ImageField(required=False, help_text="A clear photo of the product; more can be added later.")
+    sku = forms.CharField(max_length=64, label=_("SKU"))
+    name = forms.CharField(max_length=200, label=_("Name"))
+    barcode = forms.CharField(max_length=14, required=False, validators=[BARCODE_VALIDATOR], label=_("Barcode"))
+    category = forms.ModelChoiceField(Category.objects.all(), required=False, label=_("Category"))
+    price = YuanField(label=_("Price (¥)"))
+    stock = forms.IntegerField(min_value=0, max_value=MAX_STOCK, initial=0, label=_("Stock"))
+    photo = forms.ImageField(
+        required=False, label=_("Photo"), help_text=_("A clear photo of the product; more can be added later.")
+    )
 
     def clean_sku(self) -> str:
         sku = self.cleaned_data["sku"].strip()
         if Product.objects.filter(sku=sku).exists():
-            raise forms.ValidationError(f"A product with SKU {sku} already exists.")
+            raise forms.ValidationError(_("A product with SKU %(sku)s already exists."), params={"sku": sku})
         return sku
 
 
 class PhotoUploadForm(forms.Form):
-    photo = forms.ImageField()
+    photo = forms.ImageField(label=_("Photo"))
 
 
 class OrderFilterForm(forms.Form):
     q = forms.CharField(
-        required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "Order id, SKU or transaction"})
+        required=False,
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"placeholder": _("Order id, SKU or transaction")}),
     )
-    status = forms.ChoiceField(choices=[("", "Any status"), *Order.Status.choices], required=False)
-    store = forms.ModelChoiceField(Store.objects.all(), to_field_name="code", required=False, empty_label="All stores")
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(
+        choices=[("", _("Any status")), *Order.Status.choices], required=False, label=_("Status")
+    )
+    store = forms.ModelChoiceField(
+        Store.objects.all(), to_field_name="code", required=False, empty_label=_("All stores"), label=_("Store")
+    )
+    date_from = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class RefundForm(forms.Form):
-    amount = YuanField(label="Amount (¥)", min_value=Decimal("0.01"))
-    reason = forms.CharField(max_length=80, required=False)
+    amount = YuanField(label=_("Amount (¥)"), min_value=Decimal("0.01"))
+    reason = forms.CharField(max_length=80, required=False, label=_("Reason"))
     # Issued with the page: a second submit of the same form (double click, resent POST) is the
     # same refund to payments.refunds.request_refund, not another one.  WeChat Pay's format.
     out_refund_no = forms.CharField(
         widget=forms.HiddenInput,
         max_length=64,
         required=False,
-        validators=[RegexValidator(r"^[A-Za-z0-9_*@|-]+$", "Invalid refund number.")],
+        validators=[RegexValidator(r"^[A-Za-z0-9_*@|-]+$", _("Invalid refund number."))],
     )
 
 
 class StaffCreateForm(UserCreationForm):
-    role = forms.ChoiceField(choices=[(r, r.title()) for r in ROLES])
+    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=CASHIER, label=_("Role"))
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
@@ -109,5 +149,5 @@ class StaffCreateForm(UserCreationForm):
 
 
 class StaffRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=[(r, r.title()) for r in ROLES])
-    is_active = forms.BooleanField(required=False, label="Can sign in")
+    role = forms.ChoiceField(choices=ROLE_CHOICES, label=_("Role"))
+    is_active = forms.BooleanField(required=False, label=_("Can sign in"))

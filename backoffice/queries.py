@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import CharField, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import PriceChange
 from gallery.models import GalleryChange
@@ -44,7 +46,28 @@ def orders_matching(
 
 # --- Audit log: one timeline over the places where changes are already recorded.
 
-AUDIT_KINDS = {"price": "Price change", "refund": "Refund", "gallery": "Gallery edit"}
+AUDIT_KINDS = {"price": _("Price change"), "refund": _("Refund"), "gallery": _("Gallery edit")}
+# What the sources store in English (a refund's state, a price's source, the gallery's reasons
+# written by code), shown in the page's language; anything else (a person's words) as it is.
+AUDIT_NOTES = {
+    "pending": pgettext_lazy("refund state", "pending"),
+    "succeeded": pgettext_lazy("refund state", "succeeded"),
+    "failed": pgettext_lazy("refund state", "failed"),
+    "api": _("API"),
+    "admin": _("admin"),
+    "backoffice": _("back office"),
+    "import": _("import"),
+    "photo embedded": _("photo embedded"),
+    "photo uploaded": _("photo uploaded"),
+    "photo deleted": _("photo deleted"),
+    "product deactivated": _("product deactivated"),
+    "product reactivated": _("product reactivated"),
+    "SKU changed": _("SKU changed"),
+    "embedding failed": _("embedding failed"),
+    "deleted in the back office": _("deleted in the back office"),
+    "changed in the back office": _("changed in the back office"),
+}
+GALLERY_OPS = {"add": _("added photo #%(id)s"), "remove": _("removed photo #%(id)s")}
 _COLUMNS = ["kind", "at", "who", "subject", "old_fen", "new_fen", "note", "ref"]
 
 
@@ -62,6 +85,16 @@ class AuditEntry:
     @property
     def kind_label(self) -> str:
         return AUDIT_KINDS[self.kind]
+
+    @property
+    def change_label(self) -> str:
+        """A gallery entry's change ("add photo #12" in the query) in the page's language."""
+        op, _sep, image_id = self.ref.partition(" photo #")
+        return GALLERY_OPS[op] % {"id": image_id} if op in GALLERY_OPS else self.ref
+
+    @property
+    def note_label(self) -> str:
+        return str(AUDIT_NOTES.get(self.note, self.note))
 
     @property
     def order_id(self) -> uuid.UUID | None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from catalog.models import Product
+from catalog.models import Product, ProductImage
 from checkout.models import Recognition
 from gallery import services as gallery_services
 from smart_container.errors import InvalidInput
@@ -67,6 +67,46 @@ def review_boxes(recognition: Recognition) -> list[ReviewBox]:
     for item in result.get("unknown", []):
         boxes.append(ReviewBox(len(boxes), tuple(item["box"]), "", item["score"], item.get("candidates", [])))
     return boxes
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A product the reviewer may pick for a box: what it is called and looks like, and its score."""
+
+    sku: str
+    name: str
+    score: float
+    photo: str  # storage name of its first reference photo, "" if it has none
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    box: ReviewBox
+    match_name: str
+    candidates: list[Candidate]
+
+
+def review_items(recognition: Recognition, boxes: list[ReviewBox]) -> list[ReviewItem]:
+    """Each box with its candidates as products (best score per SKU, the match first), one query."""
+    skus = {c["label"] for b in boxes for c in b.candidates} | {b.label for b in boxes if b.label}
+    first_photo = ProductImage.objects.filter(product=OuterRef("pk")).order_by("id").values("image")[:1]
+    products = {p.sku: p for p in Product.objects.filter(sku__in=skus).annotate(first_photo=Subquery(first_photo))}
+    items = []
+    for b in boxes:
+        best: dict[str, float] = {}
+        if b.label:
+            best[b.label] = b.score
+        for c in b.candidates:
+            best[c["label"]] = max(best.get(c["label"], 0.0), c["score"])
+        ranked = sorted(best.items(), key=lambda kv: (kv[0] != b.label, -kv[1]))
+        candidates = [
+            Candidate(sku, products[sku].name, score, products[sku].first_photo or "")
+            for sku, score in ranked
+            if sku in products
+        ]
+        match = products.get(b.label)
+        items.append(ReviewItem(b, match.name if match else "", candidates))
+    return items
 
 
 def add_box_to_gallery(recognition: Recognition, box_index: int, product: Product, *, actor) -> bool:

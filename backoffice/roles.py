@@ -3,8 +3,13 @@ data migration that creates the groups and by the staff page that assigns them."
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 OWNER, MANAGER, CASHIER = "owner", "manager", "cashier"
 ROLES = (OWNER, MANAGER, CASHIER)
+# Least privilege first: forms offer (and default to) the cashier.
+ROLE_CHOICES = [(CASHIER, _("Cashier")), (MANAGER, _("Manager")), (OWNER, _("Owner"))]
+ROLE_LABELS = dict(ROLE_CHOICES)
 
 CASHIER_PERMISSIONS = [
     "catalog.view_product",

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the language cookie, else Accept-Language, else LANGUAGE_CODE
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -115,8 +116,13 @@ TEMPLATES = [
     },
 ]
 
-# --- Internationalisation: stores are in China; timestamps are stored in UTC.
-LANGUAGE_CODE = "en-us"
+# --- Internationalisation: stores are in China, so Simplified Chinese first and English on
+# request (the language switch, or the browser's / mini-program's Accept-Language).  The
+# catalogues are locale/<lang>/LC_MESSAGES/*.po, compiled by `manage.py compilemessages`
+# (docs/i18n.md).  Timestamps are stored in UTC.
+LANGUAGE_CODE = env("LANGUAGE_CODE", default="zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -1,8 +1,10 @@
-"""Top-level URLs: the REST API under /api/v1/, its schema and docs, admin and health."""
+"""Top-level URLs: the REST API under /api/v1/, its schema and docs, admin, health, the pages' languages."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -19,7 +21,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),  # customers' and merchants' doors
     path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switch on every page
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # the checkout script's text
     path("admin/", admin.site.urls),
     path("backoffice/", include("backoffice.urls")),
     path("checkout/", checkout_page, name="checkout-page"),

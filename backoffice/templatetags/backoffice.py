@@ -1,11 +1,23 @@
-"""Template helpers: money is integer fen in the database and shown as yuan."""
+"""Template helpers: money is integer fen in the database and shown as yuan; labels for stored codes."""
 
 from __future__ import annotations
 
 from django import template
+from django.core.files.storage import default_storage
 from django.http import QueryDict
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
+
+# Codes stored in the database, shown in the page's language.
+EMBEDDING_STATUS_LABELS = {"pending": _("pending"), "indexed": _("indexed"), "failed": _("failed")}
+PRICE_SOURCE_LABELS = {
+    "api": _("API"),
+    "admin": _("admin"),
+    "backoffice": _("back office"),
+    "import": _("import"),
+}
 
 
 def fen_to_yuan(fen: int | None) -> str:
@@ -27,6 +39,33 @@ def percent(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value * 100:.{digits}f}%"
 
 
+@register.filter
+def embedding_status(status: str) -> str:
+    return str(EMBEDDING_STATUS_LABELS.get(status, status))
+
+
+@register.filter
+def price_source(source: str) -> str:
+    return str(PRICE_SOURCE_LABELS.get(source, source))
+
+
+@register.filter
+def model_name(version: str) -> str:
+    """``<model folder>@<weights hash>`` -> the folder, the name people know the model by."""
+    return (version or "").partition("@")[0]
+
+
+@register.filter
+def model_hash(version: str) -> str:
+    return (version or "").partition("@")[2]
+
+
+@register.filter
+def media_url(name: str) -> str:
+    """A stored file's URL from its name (what a values() query or a Subquery gives)."""
+    return default_storage.url(name) if name else ""
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
     """The current query string with some parameters replaced (for pagination links)."""
@@ -34,3 +73,16 @@ def query_with(context, **changes) -> str:
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, field: str, label: str) -> str:
+    """A column header that sorts by ``field``; a second click reverses, and the arrow says which way."""
+    params: QueryDict = context["request"].GET.copy()
+    current = params.get("sort", "")
+    descending = current == field
+    params["sort"] = f"-{field}" if descending else field
+    params.pop("page", None)
+    arrow = {field: " ▲", f"-{field}": " ▼"}.get(current, "")
+    state = {field: "ascending", f"-{field}": "descending"}.get(current, "none")
+    return format_html('<a href="?{}" class="sort" data-sort="{}">{}{}</a>', params.urlencode(), state, label, arrow)

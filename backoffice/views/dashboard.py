@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from reports import queries
@@ -58,7 +59,7 @@ class DashboardView(BackOfficeMixin, TemplateView):
             ),
             hour_chart=bar_chart(
                 [(f"{h.hour:02d}", h.orders) for h in by_hour],
-                value_label=lambda n: f"{n} orders",
+                value_label=lambda n: ngettext("%(n)d order", "%(n)d orders", n) % {"n": n},
                 tick_label=str,
                 width=480,
                 max_labels=12,
@@ -69,7 +70,7 @@ class DashboardView(BackOfficeMixin, TemplateView):
                     (f"{low:.1f}+", n)
                     for (low, _high), n in zip(queries.CONFIDENCE_BUCKETS, quality.histogram, strict=True)
                 ],
-                value_label=lambda n: f"{n} items",
+                value_label=lambda n: ngettext("%(n)d item", "%(n)d items", n) % {"n": n},
                 tick_label=str,
                 width=480,
             ),

@@ -51,7 +51,7 @@ class OrderDetailView(BackOfficeMixin, DetailView):
     def get_context_data(self, **kwargs):
         order = self.object
         refundable = order.total_fen - order.refunded_fen
-        initial = {"amount": refundable, "out_refund_no": new_out_refund_no()}
+        initial = {"out_refund_no": new_out_refund_no()}  # the amount is typed: nothing refunds by default
         return super().get_context_data(
             refundable_fen=refundable,
             refund_form=kwargs.pop("refund_form", None) or RefundForm(initial=initial),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView, View
 
 from catalog import services as catalog_services
-from catalog.models import Product
+from catalog.models import Product, ProductImage
 from gallery import services as gallery_services
 from gallery.models import GalleryEmbedding
 from smart_container.errors import DomainError
@@ -35,15 +35,20 @@ class ProductListView(BackOfficeMixin, ListView):
 
     def get_queryset(self):
         self.form = ProductSearchForm(self.request.GET or None)
-        products = Product.objects.select_related("category").annotate(photo_count=Count("images"))
+        first_photo = ProductImage.objects.filter(product=OuterRef("pk")).order_by("id").values("image")[:1]
+        products = Product.objects.select_related("category").annotate(
+            photo_count=Count("images"), first_photo=Subquery(first_photo)
+        )
         data = self.form.cleaned_data if self.form.is_valid() else {}
         if not data.get("inactive"):
             products = products.filter(is_active=True)
         if q := data.get("q", "").strip():
             products = products.filter(Q(sku__icontains=q) | Q(name__icontains=q) | Q(barcode=q))
+        if data.get("category"):
+            products = products.filter(category=data["category"])
         if data.get("low_stock"):
             products = products.filter(stock__lte=settings.BACKOFFICE_LOW_STOCK_THRESHOLD)
-        return products.order_by("sku")
+        return products.order_by(*self.form.ordering())
 
     def get_context_data(self, **kwargs):
         threshold = settings.BACKOFFICE_LOW_STOCK_THRESHOLD
@@ -91,6 +96,8 @@ class ProductDetailView(BackOfficeMixin, DetailView):
         product = self.object
         initial = {
             "name": product.name,
+            "barcode": product.barcode or "",
+            "category": product.category_id,
             "price": product.price_fen,
             "stock": product.stock,
             "is_active": product.is_active,
@@ -106,7 +113,7 @@ class ProductDetailView(BackOfficeMixin, DetailView):
 
 
 class ProductUpdateView(BackOfficeMixin, View):
-    """POST: save name, price, stock and on-sale flag; a new price is written to the history."""
+    """POST: save name, barcode, category, price, stock and on-sale flag; a new price is written to the history."""
 
     permission_required = "catalog.change_product"
 
@@ -122,6 +129,8 @@ class ProductUpdateView(BackOfficeMixin, View):
                         changed_by=request.user,
                         source=SOURCE,
                         name=data["name"],
+                        barcode=data["barcode"] or None,
+                        category=data["category"],
                         price_fen=data["price"],
                         stock=data["stock"],
                         is_active=data["is_active"],

@@ -52,7 +52,7 @@ class ReviewDetailView(BackOfficeMixin, DetailView):
         rec = self.object
         boxes = review.review_boxes(rec)
         return super().get_context_data(
-            boxes=boxes,
+            items=review.review_items(rec, boxes),
             label_size=max(12, round(max(rec.width, rec.height) / 28)),  # box numbers readable at any photo size
             products=Product.objects.filter(is_active=True).order_by("sku").values_list("sku", "name"),
             min_score=settings.BACKOFFICE_REVIEW_MIN_SCORE,

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import FormView, View
 
 from ..forms import StaffCreateForm, StaffRoleForm
-from ..roles import ROLES
+from ..roles import ROLE_CHOICES, ROLES
 from .base import BackOfficeMixin
 
 User = get_user_model()
@@ -39,7 +39,7 @@ class StaffView(BackOfficeMixin, FormView):
             Prefetch("groups", queryset=Group.objects.filter(name__in=ROLES))
         )
         rows = [(person, role_of(person)) for person in people]
-        return super().get_context_data(people=rows, roles=ROLES, **kwargs)
+        return super().get_context_data(people=rows, roles=ROLE_CHOICES, **kwargs)
 
     def form_valid(self, form):
         with transaction.atomic():

@@ -9,14 +9,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext
 
 from catalog.models import BARCODE_VALIDATOR, MAX_STOCK, Category, Product, Store
 from orders.models import Order
 
 from .roles import CASHIER, ROLE_CHOICES
 
-RANGE_CHOICES = [(days, ngettext_lazy("%(n)d day", "%(n)d days", "n") % {"n": days}) for days in (7, 14, 30, 90)]
+RANGE_DAYS = (7, 14, 30, 90)
+
+
+def range_choices() -> list[tuple[int, str]]:
+    """Called per form, so the labels are in the language of the request."""
+    return [(days, ngettext("%(n)d day", "%(n)d days", days) % {"n": days}) for days in RANGE_DAYS]
 
 
 class YuanField(forms.DecimalField):
@@ -40,7 +45,7 @@ class YuanField(forms.DecimalField):
 
 
 class DashboardFilterForm(forms.Form):
-    days = forms.TypedChoiceField(choices=RANGE_CHOICES, coerce=int, required=False, initial=14, label=_("Period"))
+    days = forms.TypedChoiceField(choices=range_choices, coerce=int, required=False, initial=14, label=_("Period"))
     store = forms.ModelChoiceField(
         Store.objects.all(), to_field_name="code", required=False, empty_label=_("All stores"), label=_("Store")
     )
@@ -65,7 +70,23 @@ class ProductSearchForm(forms.Form):
     )
     low_stock = forms.BooleanField(required=False, label=_("Low stock only"))
     inactive = forms.BooleanField(required=False, label=_("Include inactive"))
-    sort = forms.CharField(required=False, widget=forms.HiddenInput)  # set by the column headers' links
+    # Also set by the column headers' links (a second click reverses); the select serves phones,
+    # where the table has no header row.
+    sort = forms.CharField(
+        required=False,
+        label=_("Sort by"),
+        widget=forms.Select(
+            choices=[
+                ("", _("SKU")),
+                ("name", _("Name")),
+                ("category", _("Category")),
+                ("price", _("Price, low to high")),
+                ("-price", _("Price, high to low")),
+                ("stock", _("Stock, lowest first")),
+                ("photos", _("Photos, fewest first")),
+            ]
+        ),
+    )
 
     def clean_sort(self) -> str:
         sort = self.cleaned_data["sort"]

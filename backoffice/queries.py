@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from django.db.models import CharField, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from catalog.models import PriceChange
 from gallery.models import GalleryChange
@@ -47,12 +46,9 @@ def orders_matching(
 # --- Audit log: one timeline over the places where changes are already recorded.
 
 AUDIT_KINDS = {"price": _("Price change"), "refund": _("Refund"), "gallery": _("Gallery edit")}
-# What the sources store in English (a refund's state, a price's source, the gallery's reasons
-# written by code), shown in the page's language; anything else (a person's words) as it is.
+# What the sources store in English (a price's source, the gallery's reasons written by code),
+# shown in the page's language; anything else (a person's words) as it is.  Refunds note their state.
 AUDIT_NOTES = {
-    "pending": pgettext_lazy("refund state", "pending"),
-    "succeeded": pgettext_lazy("refund state", "succeeded"),
-    "failed": pgettext_lazy("refund state", "failed"),
     "api": _("API"),
     "admin": _("admin"),
     "backoffice": _("back office"),
@@ -94,6 +90,8 @@ class AuditEntry:
 
     @property
     def note_label(self) -> str:
+        if self.kind == "refund" and self.note in Refund.State.values:
+            return str(Refund.State(self.note).label)
         return str(AUDIT_NOTES.get(self.note, self.note))
 
     @property

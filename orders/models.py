@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class InvalidTransition(Exception):
@@ -15,11 +16,11 @@ class InvalidTransition(Exception):
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        CREATED = "created", "Created (awaiting payment)"
-        PAID = "paid", "Paid"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
-        REFUNDED = "refunded", "Refunded"
-        CLOSED = "closed", "Closed (unpaid)"
+        CREATED = "created", pgettext_lazy("order status", "Created (awaiting payment)")
+        PAID = "paid", pgettext_lazy("order status", "Paid")
+        PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("order status", "Partially refunded")
+        REFUNDED = "refunded", pgettext_lazy("order status", "Refunded")
+        CLOSED = "closed", pgettext_lazy("order status", "Closed (unpaid)")
 
     # The only legal moves; anything else is a bug or an attack.
     TRANSITIONS: dict[str, frozenset[str]] = {
@@ -86,10 +87,10 @@ class OrderLine(models.Model):
 
 class Payment(models.Model):
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        CLOSED = "closed", "Closed"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("payment state", "Pending")
+        SUCCEEDED = "succeeded", pgettext_lazy("payment state", "Succeeded")
+        CLOSED = "closed", pgettext_lazy("payment state", "Closed")
+        FAILED = "failed", pgettext_lazy("payment state", "Failed")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     out_trade_no = models.CharField(max_length=32, unique=True)
@@ -108,9 +109,9 @@ class Payment(models.Model):
 
 class Refund(models.Model):
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("refund state", "Pending")
+        SUCCEEDED = "succeeded", pgettext_lazy("refund state", "Succeeded")
+        FAILED = "failed", pgettext_lazy("refund state", "Failed")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.paginator import Paginator
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from ..queries import AUDIT_KINDS, audit_entries, audit_timeline
@@ -11,11 +12,11 @@ from .base import BackOfficeMixin
 
 
 class AuditFilterForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("", "Everything"), *AUDIT_KINDS.items()], required=False)
-    actor = forms.CharField(required=False, label="By user")
-    subject = forms.CharField(required=False, label="SKU or order")
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(choices=[("", _("Everything")), *AUDIT_KINDS.items()], required=False, label=_("Kind"))
+    actor = forms.CharField(required=False, label=_("By user"))
+    subject = forms.CharField(required=False, label=_("SKU or order"))
+    since = forms.DateField(required=False, label=_("Since"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class AuditLogView(BackOfficeMixin, TemplateView):

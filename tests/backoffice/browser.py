@@ -1,6 +1,14 @@
-"""Debian's headless Chromium driven by Selenium through Debian's chromedriver (no downloads)."""
+"""Debian's headless Chromium driven by Selenium through Debian's chromedriver (no downloads).
+
+Also what the page tests look at: the viewport (a phone is emulated as Chrome's device mode does),
+horizontal overflow, the text a person sees, and full-page screenshots under test-artifacts/.
+"""
 
 from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -18,11 +26,79 @@ ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE, DESKTOP = (390, 844), (1280, 800)
 
 
-def chromium(width: int = 1280, height: int = 900) -> webdriver.Chrome:
+def chromium(width: int = 1280, height: int = 900, accept_language: str | None = None) -> webdriver.Chrome:
+    """A browser; ``accept_language`` ("zh-CN,zh", "en-US,en") is what it asks servers for."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in [*ARGS, f"--window-size={width},{height}"]:
         options.add_argument(arg)
+    if accept_language:  # the browser's own words (a file input's button) in that language too
+        options.add_argument(f"--lang={accept_language.split(',')[0]}")
+        options.add_experimental_option("prefs", {"intl.accept_languages": accept_language})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def set_viewport(driver: webdriver.Chrome, width: int, height: int) -> None:
+    """Emulate a phone below 600 px (mobile viewport, touch) and a desktop window above."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 2 if width < 600 else 1, "mobile": width < 600},
+    )
+
+
+def horizontal_overflow(driver: webdriver.Chrome) -> int:
+    """How many CSS pixels the page is wider than its viewport (0: no sideways scrolling)."""
+    return driver.execute_script(
+        "return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth"
+    )
+
+
+def screenshot(driver: webdriver.Chrome, name: str) -> Path:
+    """The whole page as a PNG under test-artifacts/screenshots/, for a person to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+_SEEN_TEXT = """
+const pageLang = document.documentElement.lang;
+const foreign = (el) => (el.closest("[lang]") || document.documentElement).lang !== pageLang;  // e.g. "English" on the switch
+const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+const parts = [document.title];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const el = node.parentElement;
+  if (!el || ["SCRIPT", "STYLE", "TEMPLATE"].includes(el.tagName) || foreign(el)) continue;
+  if (el.tagName === "OPTION" || el.closest("svg") || shown(el)) parts.push(node.textContent);
+}
+for (const el of document.querySelectorAll("[placeholder], [title], [aria-label], img[alt], input[type=submit]")) {
+  if (foreign(el) || !(shown(el) || el.closest("#photo-view, svg"))) continue;
+  for (const name of ["placeholder", "title", "aria-label", "alt", "value"]) {
+    if (el.getAttribute(name) && (name !== "value" || el.type === "submit")) parts.push(el.getAttribute(name));
+  }
+}
+return parts.join("\\n");
+"""
+
+
+def seen_text(driver: webdriver.Chrome) -> str:
+    """What a person reads on the page: visible text, the title, placeholders, tooltips, labels, options."""
+    return driver.execute_script(_SEEN_TEXT)
+
+
+def english_words(text: str, allowed: set[str]) -> list[str]:
+    """Latin-letter words in ``text`` that are not data (``allowed``: SKUs, names, codes, ids)."""
+    allowed = {word.lower() for word in allowed}
+    words = re.findall(r"(?<![\w.@/-])[A-Za-z][A-Za-z'’]+(?![\w@/-])", text)
+    return sorted({w for w in words if w.lower() not in allowed})
+
+
+def data_words(*values: str) -> set[str]:
+    """Every word of some data strings (product names, SKUs, user names...), for english_words."""
+    return {w for value in values for w in re.findall(r"[A-Za-z][A-Za-z'’]+", str(value or ""))}

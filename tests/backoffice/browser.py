@@ -68,7 +68,8 @@ def screenshot(driver: webdriver.Chrome, name: str) -> Path:
 
 _SEEN_TEXT = """
 const pageLang = document.documentElement.lang;
-const foreign = (el) => (el.closest("[lang]") || document.documentElement).lang !== pageLang;  // e.g. "English" on the switch
+// A word in another language on purpose ("English" on the language switch) is marked with lang="...".
+const foreign = (el) => (el.closest("[lang]") || document.documentElement).lang !== pageLang;
 const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
 const parts = [document.title];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);

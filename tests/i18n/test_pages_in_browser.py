@@ -123,7 +123,9 @@ TEXT = {
 }
 
 
-@pytest.mark.parametrize(("language", "viewport"), [("zh-hans", PHONE), ("en", DESKTOP)], ids=["zh-phone", "en-desktop"])
+@pytest.mark.parametrize(
+    ("language", "viewport"), [("zh-hans", PHONE), ("en", DESKTOP)], ids=["zh-phone", "en-desktop"]
+)
 def test_checkout_journey(live, shop, tmp_path, language, viewport):
     words = TEXT[language]
     widths = PHONE_WIDTHS if viewport == PHONE else ()

@@ -93,7 +93,17 @@ class QuantitySerializer(serializers.Serializer):
 
 
 class ChooseSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64, help_text="One of the box's alternatives.")
+    sku = serializers.CharField(
+        max_length=64, required=False, help_text="One of the box's alternatives; for an unknown item, any product."
+    )
+    barcode = serializers.RegexField(
+        r"^[0-9]{8,14}$", required=False, help_text="For an unknown item: the product by its barcode instead."
+    )
+
+    def validate(self, attrs):
+        if bool(attrs.get("sku")) == bool(attrs.get("barcode")):
+            raise serializers.ValidationError({"sku": ["Give either a sku or a barcode."]})
+        return attrs
 
 
 class OrderLineRequestSerializer(serializers.Serializer):

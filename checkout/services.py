@@ -189,11 +189,7 @@ def set_quantity(recognition: Recognition, sku: str, quantity: int) -> Recogniti
 def add_item(recognition: Recognition, *, sku: str = "", barcode: str = "", quantity: int = 1) -> Recognition:
     """Add a product the camera missed, by SKU or by barcode."""
     recognition = _editable(recognition)
-    lookup = {"sku": sku} if sku else {"barcode": barcode}
-    product = Product.objects.filter(is_active=True, **lookup).first()
-    if product is None:
-        field, value = next(iter(lookup.items()))
-        raise InvalidInput(fields={field: [f"No product on sale with {field} {value!r}."]})
+    product = _on_sale(sku=sku, barcode=barcode)
     existing = next((ln for ln in recognition.lines if ln["sku"] == product.sku), None)
     if existing is not None:
         _add_to(existing, quantity)
@@ -202,27 +198,49 @@ def add_item(recognition: Recognition, *, sku: str = "", barcode: str = "", quan
     return _save_correction(recognition)
 
 
-@transaction.atomic
-def choose_alternative(recognition: Recognition, box_id: int, sku: str) -> Recognition:
-    """The customer says box ``box_id`` is really ``sku`` (one of its alternatives)."""
-    recognition = _editable(recognition)
-    box, owner = None, None
+def _on_sale(*, sku: str = "", barcode: str = "") -> Product:
+    lookup = {"sku": sku} if sku else {"barcode": barcode}
+    product = Product.objects.filter(is_active=True, **lookup).first()
+    if product is None:
+        field, value = next(iter(lookup.items()))
+        raise InvalidInput(fields={field: [f"No product on sale with {field} {value!r}."]})
+    return product
+
+
+def _find_box(recognition: Recognition, box_id: int) -> tuple[dict, dict | None]:
+    """Box ``box_id`` and the cart line it counts in (None for an unknown item)."""
     for line in recognition.lines:
-        for candidate in line.get("boxes", []):
-            if candidate["id"] == box_id:
-                box, owner = candidate, line
-    if box is None:
-        box = next((item for item in recognition.unknown if item["id"] == box_id), None)
+        for box in line.get("boxes", []):
+            if box["id"] == box_id:
+                return box, line
+    box = next((item for item in recognition.unknown if item["id"] == box_id), None)
     if box is None:
         raise NotFound(f"No box {box_id} in this recognition.")
-    if sku not in {alt["sku"] for alt in box.get("alternatives", [])}:
-        raise InvalidInput(fields={"sku": [f"{sku} is not one of the alternatives for box {box_id}."]})
+    return box, None
+
+
+def _take_out(recognition: Recognition, box: dict, owner: dict | None) -> None:
+    """Remove a box from where it counts: its line (one fewer) or the unknown items."""
     if owner is not None:
         owner["boxes"].remove(box)
         owner["quantity"] -= 1
         recognition.lines = [ln for ln in recognition.lines if ln["quantity"] > 0]
     else:
-        recognition.unknown = [item for item in recognition.unknown if item["id"] != box_id]
+        recognition.unknown = [item for item in recognition.unknown if item["id"] != box["id"]]
+
+
+@transaction.atomic
+def choose_alternative(recognition: Recognition, box_id: int, sku: str = "", barcode: str = "") -> Recognition:
+    """The customer says box ``box_id`` is really this product: one of the box's alternatives,
+    or, for an item nothing matched, any product on sale (picked by SKU or barcode)."""
+    recognition = _editable(recognition)
+    box, owner = _find_box(recognition, box_id)
+    if owner is None:
+        sku = _on_sale(sku=sku, barcode=barcode).sku
+    elif sku not in {alt["sku"] for alt in box.get("alternatives", [])}:
+        offered = sku or barcode
+        raise InvalidInput(fields={"sku": [f"{offered} is not one of the alternatives for box {box_id}."]})
+    _take_out(recognition, box, owner)
     chosen = {**box, "unsure": False, "alternatives": []}
     target = next((ln for ln in recognition.lines if ln["sku"] == sku), None)
     if target is None:
@@ -230,6 +248,15 @@ def choose_alternative(recognition: Recognition, box_id: int, sku: str) -> Recog
     else:
         _add_to(target, 1)
         target["boxes"].append(chosen)
+    return _save_correction(recognition)
+
+
+@transaction.atomic
+def remove_box(recognition: Recognition, box_id: int) -> Recognition:
+    """The customer is not buying what box ``box_id`` shows: an unknown item, or one counted twice."""
+    recognition = _editable(recognition)
+    box, owner = _find_box(recognition, box_id)
+    _take_out(recognition, box, owner)
     return _save_correction(recognition)
 
 

@@ -129,10 +129,16 @@ class RecognitionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=ChooseSerializer, responses=RecognitionSerializer)
     @action(detail=True, methods=["post"], url_path=r"boxes/(?P<box_id>[0-9]+)/choose")
     def choose(self, request, pk=None, box_id=None):
-        """Pick one of the alternatives offered for an unsure (or unknown) box."""
+        """Pick one of the alternatives offered for an unsure box, or the product an unknown item is."""
         form = ChooseSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        return self._answer(services.choose_alternative(self.get_object(), int(box_id), form.validated_data["sku"]))
+        return self._answer(services.choose_alternative(self.get_object(), int(box_id), **form.validated_data))
+
+    @extend_schema(request=None, responses=RecognitionSerializer)
+    @action(detail=True, methods=["delete"], url_path=r"boxes/(?P<box_id>[0-9]+)")
+    def remove_box(self, request, pk=None, box_id=None):
+        """Remove a box: an unknown item the customer is not buying, or an item counted twice."""
+        return self._answer(services.remove_box(self.get_object(), int(box_id)))
 
 
 # ``/orders``: reading them (the orders app's viewset) plus the journey's steps on them: order the

@@ -165,6 +165,32 @@ def test_choose_alternative_moves_the_box(api, done):
     assert chosen["total_fen"] == 3 * 350 and chosen["corrected"] is True
 
 
+def test_unknown_item_is_picked_as_any_product_or_removed(api, done, products):
+    """"Pick the product" for an item nothing matched (by SKU or barcode), "remove" for one not bought."""
+    url = f"/api/v1/checkout/recognitions/{done['id']}"
+    unknown = done["unknown"][0]
+    assert api.post(f"{url}/boxes/{unknown['id']}/choose", {"sku": "NOPE"}, format="json").status_code == 400
+    assert api.post(f"{url}/boxes/{unknown['id']}/choose", {}, format="json").status_code == 400
+    picked = api.post(f"{url}/boxes/{unknown['id']}/choose", {"barcode": "6900000000002"}, format="json").json()
+    assert picked["unknown"] == [] and picked["corrected"] is True
+    line = next(line for line in picked["lines"] if line["sku"] == "SC0002")
+    assert line["quantity"] == 1 and [b["id"] for b in line["boxes"]] == [unknown["id"]]
+    assert picked["total_fen"] == done["total_fen"] + 800
+    # A recognised box too many: removing it takes one off its line; a box that is not there is a 404.
+    box = next(b for line in picked["lines"] if line["sku"] == "SKU-A" for b in line["boxes"])
+    removed = api.delete(f"{url}/boxes/{box['id']}").json()
+    assert {ln["sku"]: ln["quantity"] for ln in removed["lines"]}["SKU-A"] == 1
+    assert removed["total_fen"] == picked["total_fen"] - 350
+    assert api.delete(f"{url}/boxes/{box['id']}").status_code == 404
+    assert api.delete(f"{url}/boxes/{unknown['id'] + 100}").status_code == 404
+
+
+def test_removing_an_unknown_item(api, done):
+    url = f"/api/v1/checkout/recognitions/{done['id']}"
+    removed = api.delete(f"{url}/boxes/{done['unknown'][0]['id']}").json()
+    assert removed["unknown"] == [] and removed["lines"] == done["lines"] and removed["corrected"] is True
+
+
 def test_order_from_recognition_and_other_customers_locked_out(api, done, other_customer):
     from tests.wechat_fixtures import client_for
 

@@ -60,7 +60,15 @@ def horizontal_overflow(driver: webdriver.Chrome) -> int:
 def screenshot(driver: webdriver.Chrome, name: str) -> Path:
     """The whole page as a PNG under test-artifacts/screenshots/, for a person to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    # A viewport as tall as the page, so what sticks to the bottom of the screen is drawn at the bottom.
+    width, height, full = driver.execute_script(
+        "return [innerWidth, innerHeight, Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)]"
+    )
+    set_viewport(driver, width, max(height, full))
+    try:
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        set_viewport(driver, width, height)
     path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
     return path

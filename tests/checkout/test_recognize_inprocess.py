@@ -166,7 +166,7 @@ def test_choose_alternative_moves_the_box(api, done):
 
 
 def test_unknown_item_is_picked_as_any_product_or_removed(api, done, products):
-    """"Pick the product" for an item nothing matched (by SKU or barcode), "remove" for one not bought."""
+    """ "Pick the product" for an item nothing matched (by SKU or barcode), "remove" for one not bought."""
     url = f"/api/v1/checkout/recognitions/{done['id']}"
     unknown = done["unknown"][0]
     assert api.post(f"{url}/boxes/{unknown['id']}/choose", {"sku": "NOPE"}, format="json").status_code == 400

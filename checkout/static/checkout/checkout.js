@@ -173,9 +173,10 @@ function numTags(boxes, kind) {
     "aria-label": fmt(gettext("Show item %(n)s on the photo"), {n: box.id}), onclick: () => focusBox(box.id),
   })));
 }
-function choiceButtons(box) {
+function choiceButtons(box, currentSku) {
   return el("div", {class: "choices"}, ...box.alternatives.map((alt) => el("button", {
-    type: "button", "data-sku": alt.sku, onclick: () => edit("/boxes/" + box.id + "/choose", "POST", {sku: alt.sku}),
+    type: "button", "data-sku": alt.sku, class: alt.sku === currentSku ? "current" : "",
+    onclick: () => edit("/boxes/" + box.id + "/choose", "POST", {sku: alt.sku}),
   }, alt.name, el("span", {class: "price", text: yuan(alt.unit_price_fen)}))));
 }
 function lineRow(line) {
@@ -194,7 +195,7 @@ function lineRow(line) {
   for (const box of line.boxes.filter((b) => b.unsure && b.alternatives.length)) {
     row.append(el("div", {class: "ask", "data-ask": box.id},
       el("div", {class: "q"}, numTags([box], "unsure"), el("span", {text: gettext("Not sure about this one. Which is it?")})),
-      choiceButtons(box)));
+      choiceButtons(box, line.sku)));
   }
   return row;
 }

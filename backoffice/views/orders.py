@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, View
 
 from orders.models import Order, Refund
@@ -94,10 +95,11 @@ class OrderRefundView(BackOfficeMixin, View):
                 form.data = form.data.copy()
                 form.data["out_refund_no"] = new_out_refund_no()
             else:
-                shown = {Refund.State.SUCCEEDED: "succeeded", Refund.State.PENDING: "is being processed"}
-                messages.success(
-                    request, f"Refund of ¥{fen_to_yuan(refund.amount_fen)} {shown.get(refund.state, 'failed')}."
-                )
+                said = {
+                    Refund.State.SUCCEEDED: _("Refund of %(amount)s succeeded."),
+                    Refund.State.PENDING: _("Refund of %(amount)s is being processed."),
+                }.get(refund.state, _("Refund of %(amount)s failed."))
+                messages.success(request, said % {"amount": f"¥{fen_to_yuan(refund.amount_fen)}"})
                 return redirect("backoffice:order", pk=pk)
         view = OrderDetailView(request=request, kwargs={"pk": pk})
         view.object = view.get_object()

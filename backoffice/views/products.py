@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, View
 
 from catalog import services as catalog_services
@@ -80,7 +81,7 @@ class ProductCreateView(BackOfficeMixin, FormView):
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
             return self.form_invalid(form)
-        messages.success(self.request, f"Created {product.sku}.")
+        messages.success(self.request, _("Created %(sku)s.") % {"sku": product.sku})
         if photo := data.get("photo"):
             add_photo(self.request, product, photo)
         return redirect("backoffice:product", pk=product.pk)
@@ -138,7 +139,7 @@ class ProductUpdateView(BackOfficeMixin, View):
             except ValidationError as exc:
                 form.add_error(None, _errors(exc))
             else:
-                messages.success(request, f"Saved {product.sku}.")
+                messages.success(request, _("Saved %(sku)s.") % {"sku": product.sku})
                 return redirect("backoffice:product", pk=pk)
         view = ProductDetailView(request=request, kwargs={"pk": pk}, object=product)
         return view.render_to_response(view.get_context_data(object=product, edit_form=form), status=400)
@@ -153,7 +154,7 @@ class ProductPhotoUploadView(BackOfficeMixin, View):
         if form.is_valid():
             add_photo(request, product, form.cleaned_data["photo"])
         else:
-            messages.error(request, "Choose a photo (JPEG, PNG, WebP or BMP) to upload.")
+            messages.error(request, _("Choose a photo (JPEG, PNG, WebP or BMP) to upload."))
         return redirect("backoffice:product", pk=pk)
 
 
@@ -177,14 +178,14 @@ def add_photo(request, product: Product, upload) -> None:
         messages.error(request, "Photo not added: " + "; ".join(exc.messages))
         return
     if added.created:
-        messages.success(request, "Photo added; it is being indexed for recognition.")
+        messages.success(request, _("Photo added; it is being indexed for recognition."))
     else:
-        messages.info(request, "This photo was already in the gallery.")
+        messages.info(request, _("This photo was already in the gallery."))
 
 
 def remove_photo(request, image) -> None:
     gallery_services.remove_photo(image, actor=request.user, reason="deleted in the back office")
-    messages.success(request, "Photo removed from the gallery.")
+    messages.success(request, _("Photo removed from the gallery."))
 
 
 def photo_rows(product: Product) -> list[tuple]:

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, View
 
 from catalog.models import Product
@@ -24,7 +25,7 @@ class AddCropForm(forms.Form):
         sku = self.cleaned_data["sku"].strip()
         product = Product.objects.filter(sku=sku).first()
         if product is None:
-            raise forms.ValidationError(f"No product with SKU {sku}.")
+            raise forms.ValidationError(_("No product with SKU %(sku)s.") % {"sku": sku})
         return product
 
 
@@ -78,9 +79,10 @@ class ReviewAddCropView(BackOfficeMixin, View):
             messages.error(request, "Crop not added: " + "; ".join(exc.messages))
         else:
             if created:
-                messages.success(request, f"Box {form.cleaned_data['box'] + 1} added to {product.sku}'s gallery.")
+                said = _("Box %(n)s added to the gallery of %(sku)s.")
+                messages.success(request, said % {"n": form.cleaned_data["box"] + 1, "sku": product.sku})
             else:
-                messages.info(request, f"That crop is already in {product.sku}'s gallery.")
+                messages.info(request, _("That crop is already in the gallery of %(sku)s.") % {"sku": product.sku})
         return redirect("backoffice:review-item", pk=pk)
 
 
@@ -90,6 +92,6 @@ class ReviewDoneView(BackOfficeMixin, View):
     def post(self, request, pk):
         recognition = get_object_or_404(Recognition, pk=pk)
         review.mark_reviewed(recognition, reviewer=request.user)
-        messages.success(request, "Marked as reviewed.")
+        messages.success(request, _("Marked as reviewed."))
         following = review.review_queue(settings.BACKOFFICE_REVIEW_MIN_SCORE).first()
         return redirect("backoffice:review-item", pk=following.pk) if following else redirect("backoffice:review")

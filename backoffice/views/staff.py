@@ -8,10 +8,11 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.generic import FormView, View
 
 from ..forms import StaffCreateForm, StaffRoleForm
-from ..roles import ROLE_CHOICES, ROLES
+from ..roles import ROLE_CHOICES, ROLE_LABELS, ROLES
 from .base import BackOfficeMixin
 
 User = get_user_model()
@@ -45,7 +46,8 @@ class StaffView(BackOfficeMixin, FormView):
         with transaction.atomic():
             user = form.save()
             set_role(user, form.cleaned_data["role"])
-        messages.success(self.request, f"Added {user.username} as {form.cleaned_data['role']}.")
+        role = ROLE_LABELS[form.cleaned_data["role"]]
+        messages.success(self.request, _("Added %(user)s as %(role)s.") % {"user": user.username, "role": role})
         return redirect("backoffice:staff")
 
 
@@ -56,12 +58,13 @@ class StaffRoleView(BackOfficeMixin, View):
         person = get_object_or_404(User, pk=pk)
         form = StaffRoleForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Choose a role.")
+            messages.error(request, _("Choose a role."))
         elif person == request.user and (form.cleaned_data["role"] != "owner" or not form.cleaned_data["is_active"]):
-            messages.error(request, "You cannot demote or lock out yourself; ask another owner.")
+            messages.error(request, _("You cannot demote or lock out yourself; ask another owner."))
         else:
             set_role(person, form.cleaned_data["role"])
             person.is_active = form.cleaned_data["is_active"]
             person.save(update_fields=["is_active"])
-            messages.success(request, f"{person.username} is now {form.cleaned_data['role']}.")
+            role = ROLE_LABELS[form.cleaned_data["role"]]
+            messages.success(request, _("%(user)s is now %(role)s.") % {"user": person.username, "role": role})
         return redirect("backoffice:staff")

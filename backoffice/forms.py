@@ -99,7 +99,14 @@ class ProductSearchForm(forms.Form):
         return [f"-{field}" if sort.startswith("-") else field, "sku"]
 
 
+def barcode_taken(barcode: str, product: Product | None = None) -> bool:
+    others = Product.objects.filter(barcode=barcode)
+    return (others.exclude(pk=product.pk) if product else others).exists()
+
+
 class ProductEditForm(forms.Form):
+    """``product``: the product being edited (its own barcode is not a clash)."""
+
     name = forms.CharField(max_length=200, label=_("Name"))
     barcode = forms.CharField(
         max_length=14, required=False, validators=[BARCODE_VALIDATOR], label=_("Barcode"), help_text=_("8 to 14 digits")
@@ -108,6 +115,16 @@ class ProductEditForm(forms.Form):
     price = YuanField(label=_("Price (¥)"))
     stock = forms.IntegerField(min_value=0, max_value=MAX_STOCK, label=_("Stock"))
     is_active = forms.BooleanField(required=False, label=_("On sale"))
+
+    def __init__(self, *args, product: Product | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product = product
+
+    def clean_barcode(self) -> str:
+        barcode = self.cleaned_data["barcode"].strip()
+        if barcode and barcode_taken(barcode, self.product):
+            raise forms.ValidationError(_("Another product has barcode %(barcode)s."), params={"barcode": barcode})
+        return barcode
 
 
 class ProductCreateForm(forms.Form):
@@ -120,6 +137,12 @@ class ProductCreateForm(forms.Form):
     photo = forms.ImageField(
         required=False, label=_("Photo"), help_text=_("A clear photo of the product; more can be added later.")
     )
+
+    def clean_barcode(self) -> str:
+        barcode = self.cleaned_data["barcode"].strip()
+        if barcode and barcode_taken(barcode):
+            raise forms.ValidationError(_("Another product has barcode %(barcode)s."), params={"barcode": barcode})
+        return barcode
 
     def clean_sku(self) -> str:
         sku = self.cleaned_data["sku"].strip()

@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 SKU_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
-    "SKU must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+    _("SKU must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit."),
 )
 MAX_PRICE_FEN = 100_000_000  # one million yuan: anything above is a typo
 MAX_STOCK = 1_000_000  # units of one product in one store: anything above is a typo
-BARCODE_VALIDATOR = RegexValidator(r"^[0-9]{8,14}$", "Barcode must be 8 to 14 digits (EAN/UPC/GTIN).")
+BARCODE_VALIDATOR = RegexValidator(r"^[0-9]{8,14}$", _("Barcode must be 8 to 14 digits (EAN/UPC/GTIN)."))
 
 
 class Store(models.Model):

@@ -104,7 +104,7 @@ class ProductDetailView(BackOfficeMixin, DetailView):
             "is_active": product.is_active,
         }
         return super().get_context_data(
-            edit_form=kwargs.pop("edit_form", None) or ProductEditForm(initial=initial),
+            edit_form=kwargs.pop("edit_form", None) or ProductEditForm(initial=initial, product=product),
             photo_form=PhotoUploadForm(),
             photos=photo_rows(product),
             price_history=product.price_changes.select_related("changed_by")[:20],
@@ -120,7 +120,7 @@ class ProductUpdateView(BackOfficeMixin, View):
 
     def post(self, request, pk):
         product = get_object_or_404(Product, pk=pk)
-        form = ProductEditForm(request.POST)
+        form = ProductEditForm(request.POST, product=product)
         if form.is_valid():
             data = form.cleaned_data
             try:

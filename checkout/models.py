@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def recognition_photo_path(instance: Recognition, filename: str) -> str:
@@ -32,9 +33,9 @@ class Recognition(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
 
     class Failure(models.TextChoices):
-        NONE = "", "None"
-        BAD_IMAGE = "bad_image", "The photo could not be decoded"
-        ENGINE = "engine", "Recognition is unavailable (models, gallery)"
+        NONE = "", _("None")
+        BAD_IMAGE = "bad_image", _("The photo could not be decoded")
+        ENGINE = "engine", _("Recognition is unavailable (models, gallery)")
 
     failure = models.CharField(max_length=16, choices=Failure.choices, blank=True, default="")
     error = models.CharField(max_length=300, blank=True)

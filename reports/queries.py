@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import Product, Store
 from checkout.models import Recognition
@@ -288,7 +289,8 @@ def recognition_quality(period: Period, store: Store | None = None) -> Recogniti
     reasons = dict(Recognition.Failure.choices)
     failed = in_period.filter(status=Recognition.Status.FAILED).values_list("failure").annotate(n=Count("pk"))
     quality.failures = sorted(
-        ((str(reasons.get(failure) or "unknown reason"), n) for failure, n in failed), key=lambda row: (-row[1], row[0])
+        ((str(reasons.get(failure) or gettext("unknown reason")), n) for failure, n in failed),
+        key=lambda row: (-row[1], row[0]),
     )
     counts = done.aggregate(n=Count("pk"), corrected=Count("pk", filter=Q(corrected=True)))
     quality.recognitions, quality.corrected = counts["n"], counts["corrected"]

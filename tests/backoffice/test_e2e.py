@@ -103,7 +103,7 @@ def test_new_product_is_recognised_at_checkout_paid_and_refunded(
     wait(browser).until(ec.visibility_of_element_located((By.ID, "photo")))
     browser.find_element(By.ID, "photo").send_keys(str(basket))
     wait(browser, 60).until(ec.text_to_be_present_in_element((By.ID, "lines"), "Seaweed snack"))
-    assert browser.find_element(By.ID, "total").text == "13.60"
+    assert browser.find_element(By.ID, "total").text == "¥13.60"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#photo-view .box.unknown")) == 2
     browser.find_element(By.ID, "order").click()
     wait(browser).until(ec.element_to_be_clickable((By.ID, "fake-pay"))).click()

@@ -12,9 +12,9 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from catalog.models import Category, Product, Store
 from gallery import services as gallery_services
-from gallery.live import current_model_version
+from gallery.selectors import current_model_version
 from gallery.models import GalleryWorker
-from orders.models import Customer
+from accounts.models import Customer
 from tests.backoffice.conftest import (  # noqa: F401  (fixtures reused)
     PASSWORD,
     eager_tasks,

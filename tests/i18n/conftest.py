@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import Customer
 from catalog import services as catalog_services
 from catalog.models import Category, Product, Store
 from gallery import services as gallery_services
-from gallery.selectors import current_model_version
 from gallery.models import GalleryWorker
-from accounts.models import Customer
+from gallery.selectors import current_model_version
 from tests.backoffice.conftest import (  # noqa: F401  (fixtures reused)
     PASSWORD,
     eager_tasks,

@@ -16,6 +16,8 @@ from gallery.models import GalleryChange
 from orders.models import Order, Refund
 from reports.queries import local_midnight
 
+from . import labels
+
 
 def orders_matching(
     *,
@@ -46,24 +48,6 @@ def orders_matching(
 # --- Audit log: one timeline over the places where changes are already recorded.
 
 AUDIT_KINDS = {"price": _("Price change"), "refund": _("Refund"), "gallery": _("Gallery edit")}
-# What the sources store in English (a price's source, the gallery's reasons written by code),
-# shown in the page's language; anything else (a person's words) as it is.  Refunds note their state.
-AUDIT_NOTES = {
-    "api": _("API"),
-    "admin": _("admin"),
-    "backoffice": _("back office"),
-    "import": _("import"),
-    "photo embedded": _("photo embedded"),
-    "photo uploaded": _("photo uploaded"),
-    "photo deleted": _("photo deleted"),
-    "product deactivated": _("product deactivated"),
-    "product reactivated": _("product reactivated"),
-    "SKU changed": _("SKU changed"),
-    "embedding failed": _("embedding failed"),
-    "deleted in the back office": _("deleted in the back office"),
-    "changed in the back office": _("changed in the back office"),
-}
-GALLERY_OPS = {"add": _("added photo #%(id)s"), "remove": _("removed photo #%(id)s")}
 _COLUMNS = ["kind", "at", "who", "subject", "old_fen", "new_fen", "note", "ref"]
 
 
@@ -86,13 +70,14 @@ class AuditEntry:
     def change_label(self) -> str:
         """A gallery entry's change ("add photo #12" in the query) in the page's language."""
         op, _sep, image_id = self.ref.partition(" photo #")
-        return GALLERY_OPS[op] % {"id": image_id} if op in GALLERY_OPS else self.ref
+        return labels.GALLERY_OP[op] % {"id": image_id} if op in labels.GALLERY_OP else self.ref
 
     @property
     def note_label(self) -> str:
+        """The refund's state, the price's source or the gallery's reason, in the page's language."""
         if self.kind == "refund" and self.note in Refund.State.values:
             return str(Refund.State(self.note).label)
-        return str(AUDIT_NOTES.get(self.note, self.note))
+        return labels.label(labels.PRICE_SOURCE if self.kind == "price" else labels.GALLERY_REASON, self.note)
 
     @property
     def order_id(self) -> uuid.UUID | None:

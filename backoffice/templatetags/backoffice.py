@@ -6,18 +6,10 @@ from django import template
 from django.core.files.storage import default_storage
 from django.http import QueryDict
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
+
+from .. import labels
 
 register = template.Library()
-
-# Codes stored in the database, shown in the page's language.
-EMBEDDING_STATUS_LABELS = {"pending": _("pending"), "indexed": _("indexed"), "failed": _("failed")}
-PRICE_SOURCE_LABELS = {
-    "api": _("API"),
-    "admin": _("admin"),
-    "backoffice": _("back office"),
-    "import": _("import"),
-}
 
 
 def fen_to_yuan(fen: int | None) -> str:
@@ -41,12 +33,12 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 @register.filter
 def embedding_status(status: str) -> str:
-    return str(EMBEDDING_STATUS_LABELS.get(status, status))
+    return labels.label(labels.EMBEDDING_STATUS, status)
 
 
 @register.filter
 def price_source(source: str) -> str:
-    return str(PRICE_SOURCE_LABELS.get(source, source))
+    return labels.label(labels.PRICE_SOURCE, source)
 
 
 @register.filter

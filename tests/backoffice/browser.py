@@ -7,9 +7,12 @@ horizontal overflow, the text a person sees, and full-page screenshots under tes
 from __future__ import annotations
 
 import base64
+import os
 import re
+import shutil
 from pathlib import Path
 
+import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
@@ -26,6 +29,11 @@ ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+# CI sets SC_REQUIRE_BROWSER so a missing browser fails instead of skipping.
+needs_chromium = pytest.mark.skipif(
+    not os.environ.get("SC_REQUIRE_BROWSER") and not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
+    reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
+)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE, DESKTOP = (390, 844), (1280, 800)
 

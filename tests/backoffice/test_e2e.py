@@ -8,9 +8,6 @@ for PP-ShiTuV2 and tasks run in-process, as in the embedded default.
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -19,17 +16,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 from catalog.models import Product
 from gallery.models import GalleryEmbedding
 from orders.models import Order, Refund
-from tests.backoffice.browser import CHROMEDRIVER, CHROMIUM, chromium
+from tests.backoffice.browser import chromium, needs_chromium
 from tests.backoffice.conftest import PASSWORD, encode, pattern
 from tests.recognition.conftest import ITEM_A, scene
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the role groups
-    pytest.mark.skipif(  # CI sets SC_REQUIRE_BROWSER so a missing browser fails instead
-        not os.environ.get("SC_REQUIRE_BROWSER") and not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-        reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
-    ),
+    needs_chromium,
 ]
 
 

@@ -10,9 +10,6 @@ screenshot in test-artifacts/screenshots/ for a person to look at.
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from django.urls import reverse
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
@@ -24,14 +21,13 @@ from catalog.models import Product, Store
 from gallery.models import GalleryWorker
 from orders.models import Order
 from tests.backoffice.browser import (
-    CHROMEDRIVER,
-    CHROMIUM,
     DESKTOP,
     PHONE,
     chromium,
     data_words,
     english_words,
     horizontal_overflow,
+    needs_chromium,
     screenshot,
     seen_text,
     set_viewport,
@@ -42,10 +38,7 @@ from tests.recognition.conftest import scene
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the role groups
-    pytest.mark.skipif(  # CI sets SC_REQUIRE_BROWSER so a missing browser fails instead
-        not os.environ.get("SC_REQUIRE_BROWSER") and not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-        reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
-    ),
+    needs_chromium,
 ]
 ACCEPT = {"zh-hans": "zh-CN,zh", "en": "en-US,en"}
 PHONE_WIDTHS = (320, 390, 430)

@@ -7,9 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.management import create_contenttypes
 from django.utils import timezone
 
 from accounts.models import Customer
+from backoffice.roles import ROLES, sync_role_groups
 from catalog import services as catalog_services
 from catalog.models import Category, Product, Store
 from gallery import services as gallery_services
@@ -20,9 +25,9 @@ from tests.backoffice.conftest import (  # noqa: F401  (fixtures reused)
     eager_tasks,
     engine_result,
     make_recognition,
+    make_user,
     paid_order,
     settled_refund,
-    staff,
 )
 from tests.gallery.conftest import engine_settings  # noqa: F401
 from tests.recognition.conftest import ITEM_A, ITEM_B, ITEM_C, encode, models, pattern  # noqa: F401
@@ -34,6 +39,19 @@ def chinese(settings):
     """The product's default language, instead of the English the rest of the suite reads."""
     settings.LANGUAGE_CODE = "zh-hans"
     return settings
+
+
+@pytest.fixture
+def staff(db):
+    """A user in each role.  The browser tests run in transactions that the test database is
+    flushed after (no serialized rollback: it cannot restore content types that another
+    transactional test re-created in a different order), so the role groups the data migration
+    made may be gone: make them again, as the migration does."""
+    for config in apps.get_app_configs():
+        create_contenttypes(config, verbosity=0)
+        create_permissions(config, verbosity=0)
+    sync_role_groups(Group, Permission)
+    return {role: make_user(role, role) for role in ROLES} | {"nobody": make_user("nobody", None)}
 
 
 PRODUCTS = [  # sku, name, category, price (fen), stock, photo pattern

@@ -37,7 +37,7 @@ from tests.recognition.conftest import scene
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the role groups
+    pytest.mark.django_db(transaction=True),  # the live server's thread sees the data
     needs_chromium,
 ]
 ACCEPT = {"zh-hans": "zh-CN,zh", "en": "en-US,en"}

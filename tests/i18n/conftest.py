@@ -31,7 +31,6 @@ from tests.backoffice.conftest import (  # noqa: F401  (fixtures reused)
 )
 from tests.gallery.conftest import engine_settings  # noqa: F401
 from tests.recognition.conftest import ITEM_A, ITEM_B, ITEM_C, encode, models, pattern  # noqa: F401
-from tests.wechat_fixtures import merchant_keys, platform_keys, wechat  # noqa: F401
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db.models import F
 
 from catalog.models import ProductImage
+from recognition import runtime
 from recognition.engine.images import ImageError
 from recognition.engine.predictors import ModelError
 
@@ -105,8 +106,13 @@ def reembed_at_worker_start(sender=None, **kwargs) -> None:
 
 @worker_process_init.connect(dispatch_uid="gallery_preload")
 def preload_gallery(**kwargs) -> None:
-    """With ``GALLERY_PRELOAD`` (recognition workers), load the live gallery as the process starts,
-    in a thread (Celery kills a child whose init takes more than a few seconds), so the first
-    checkout does not pay for it."""
+    """With ``GALLERY_PRELOAD`` (recognition workers), load the live gallery and build and warm
+    the models as the process starts, in a thread (Celery kills a child whose init takes more
+    than a few seconds), so the first checkout does not pay for them."""
     if settings.GALLERY_PRELOAD:
-        threading.Thread(target=live_gallery, name="gallery-preload", daemon=True).start()
+        threading.Thread(target=_preload, name="gallery-preload", daemon=True).start()
+
+
+def _preload() -> None:
+    runtime.preload()  # needs no database: first
+    live_gallery()

@@ -111,7 +111,8 @@ class Recognizer:
     """``Recognizer(detector, extractor, gallery, config)``; ``recognize(image) -> RecognitionResult``.
 
     ``image`` is RGB uint8 HxWx3 (see ``images.decode_image``).  Not thread-safe (it owns
-    Paddle predictors): give each thread its own, e.g. via ``clone()``; the gallery is shared.
+    Paddle predictors): use it on the thread that built them (``runner.EngineThread`` in the
+    product) or give each thread its own via ``clone()``; the gallery is shared.
     """
 
     def __init__(self, detector, extractor, gallery, config: RecognizerConfig):

@@ -11,6 +11,7 @@ from catalog.services import update_product
 from gallery import changelog, live, selectors, services
 from gallery.embedding import embed_photo
 from gallery.models import GalleryChange, GalleryEmbedding, GalleryWorker
+from recognition import runtime
 
 from .conftest import photo
 
@@ -197,3 +198,12 @@ def test_search_does_not_wait_for_a_sync_in_progress(engine_settings, make_produ
     finally:
         gallery._sync_lock.release()
     assert len(live.current_gallery()) == 2  # and the next call catches up
+
+
+def test_worker_preload_loads_the_gallery_and_warms_the_models(engine_settings, db):
+    from gallery import tasks
+
+    assert runtime.engine().models is None and live._live is None
+    tasks._preload()  # what each worker process runs in a thread at start with GALLERY_PRELOAD
+    assert runtime.engine().models is not None  # the first checkout does not build them
+    assert live._live is not None

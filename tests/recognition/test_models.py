@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_options_come_from_the_settings(settings):
     settings.SHITU_CPU_THREADS, settings.SHITU_REC_BF16, settings.SHITU_REC_MAX_BATCH = 3, True, 8
+    settings.SHITU_BACKEND, settings.SHITU_DEVICE = "paddle", "cpu"
     options = conf.inference_options()
     assert (options.backend, options.device, options.threads, options.bf16, options.max_batch) == (
         "auto",
@@ -25,6 +26,8 @@ def test_the_options_come_from_the_settings(settings):
         True,
         8,
     )
+    settings.SHITU_BACKEND = "another"
+    assert conf.inference_options().backend == "another"
     assert options.with_(threads=1, bf16=None).threads == 1 and options.with_(bf16=None).bf16  # None keeps a field
 
 
@@ -62,7 +65,7 @@ def test_build_models_dispatches_on_the_backend(models):
 def test_the_runtime_builds_with_the_configured_backend(settings, models):
     settings.SHITU_DET_MODEL_DIR, settings.SHITU_REC_MODEL_DIR = str(models["det_legacy"]), str(models["rec_pir"])
     settings.SHITU_CPU_THREADS = 1
-    settings.SHITU_BACKEND = "no-such-backend"
+    settings.SHITU_BACKEND = "no-such-backend"  # then "paddle": whatever the default, both are tested
     runtime.reset()
     try:
         assert runtime.preload() is False  # logged, not raised: the demo still starts

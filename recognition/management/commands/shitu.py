@@ -250,13 +250,11 @@ class Command(BaseCommand):
             self._failed += 1
             self._emit({"image": str(entry.path), "error": str(exc)})
 
+        index_options = conf.gallery_options()
+        if options.get("kind"):
+            index_options["kind"] = options["kind"]
         gallery = indexing.build_index(
-            entries,
-            models,
-            rule=rule,
-            decode_limits=conf.decode_limits(),
-            on_error=skipped,
-            **{**conf.gallery_options(), **({"kind": options["kind"]} if options.get("kind") else {})},
+            entries, models, rule=rule, decode_limits=conf.decode_limits(), on_error=skipped, **index_options
         )
         out = Path(options.get("out") or settings.SHITU_INDEX_PATH)
         gallery.save(out)

@@ -20,7 +20,7 @@ def test_the_options_come_from_the_settings(settings):
     settings.SHITU_BACKEND, settings.SHITU_DEVICE = "paddle", "cpu"
     options = conf.inference_options()
     assert (options.backend, options.device, options.threads, options.bf16, options.max_batch) == (
-        "auto",
+        "paddle",
         "cpu",
         3,
         True,

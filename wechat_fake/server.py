@@ -375,7 +375,8 @@ class FakeWeChat:
         return headers, body
 
     @staticmethod
-    def deliver(url: str, notification: tuple[dict[str, str], str]) -> int:
+    def deliver(url: str, notification: tuple[dict[str, str], str]) -> int | None:
+        """POST the notification; our server's status, or None when it could not be reached."""
         headers, body = notification
         request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
         try:
@@ -384,6 +385,9 @@ class FakeWeChat:
         except urllib.error.HTTPError as exc:
             logger.warning("notify %s answered %s: %s", url, exc.code, exc.read()[:300])
             return exc.code
+        except OSError as exc:  # unreachable: WeChat would retry later; the order can still be queried
+            logger.warning("notify %s failed: %s", url, exc)
+            return None
 
     # --- routing
     def route(self, method: str, path: str, body: str, headers: dict[str, str]) -> tuple[int, Any, bool]:
@@ -416,11 +420,24 @@ class FakeWeChat:
                 return 200, self.query_refund(match.group(1)), True
         return 404, {"code": "NOT_FOUND", "message": f"no such endpoint {method} {url.path}"}, False
 
+    def out_trade_no_of(self, prepay_id: str) -> str:
+        """The order a prepay_id belongs to (the WeChat app pays a prepay_id, as ``wx.requestPayment`` does)."""
+        with self.lock:
+            for tx in self.transactions.values():
+                if tx.prepay_id == prepay_id:
+                    return tx.out_trade_no
+        raise PayError(404, "ORDER_NOT_EXIST", f"no transaction with prepay_id {prepay_id}")
+
     def _control(self, method: str, path: str) -> tuple[int, Any, bool]:
         match = re.fullmatch(r"/_fake/pay/([^/]+)", path)
         if match and method == "POST":
             status = self.complete_payment(match.group(1))
             return 200, {"out_trade_no": match.group(1), "notify_status": status}, False
+        match = re.fullmatch(r"/_fake/prepay/([^/]+)/pay", path)
+        if match and method == "POST":
+            out_trade_no = self.out_trade_no_of(match.group(1))
+            status = self.complete_payment(out_trade_no)
+            return 200, {"out_trade_no": out_trade_no, "notify_status": status}, False
         match = re.fullmatch(r"/_fake/refunds/([^/]+)/settle", path)
         if match and method == "POST":
             status = self.settle_refund(match.group(1))

@@ -210,3 +210,15 @@ def test_payment_service_down_is_503_and_nothing_changes(api, order, wechat, set
 def test_response_signed_by_someone_else_is_not_trusted(api, order, wechat):
     wechat.platform_keys = generate_keypair()  # the "WeChat" answering is not the one whose key we hold
     assert api.post(f"/api/v1/orders/{order.pk}/pay").status_code == 503
+
+
+def test_the_fake_pays_a_prepay_id_as_the_wechat_app_does(api, order, wechat):
+    """``wx.requestPayment`` only knows the package's prepay_id: the fake completes the order it belongs to."""
+    import requests
+
+    params = api.post(f"/api/v1/orders/{order.pk}/pay").json()
+    prepay_id = params["package"].removeprefix("prepay_id=")
+    answer = requests.post(f"{wechat.base_url}/_fake/prepay/{prepay_id}/pay", timeout=10)
+    assert answer.status_code == 200 and answer.json()["out_trade_no"] == order.pk.hex
+    assert wechat.transactions[order.pk.hex].trade_state == "SUCCESS"
+    assert requests.post(f"{wechat.base_url}/_fake/prepay/wx-unknown/pay", timeout=10).status_code == 404

@@ -113,9 +113,9 @@ class RecognitionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return self._answer(services.add_item(self.get_object(), **form.validated_data))
 
     @extend_schema(request=QuantitySerializer, responses=RecognitionSerializer)
-    @action(detail=True, methods=["patch"], url_path=r"lines/(?P<sku>[A-Za-z0-9._-]+)")
+    @action(detail=True, methods=["patch", "put"], url_path=r"lines/(?P<sku>[A-Za-z0-9._-]+)")
     def change_line(self, request, pk=None, sku=None):
-        """Change a line's quantity (0 removes it)."""
+        """Change a line's quantity (0 removes it).  PUT too: wx.request has no PATCH."""
         form = QuantitySerializer(data=request.data)
         form.is_valid(raise_exception=True)
         return self._answer(services.set_quantity(self.get_object(), sku, form.validated_data["quantity"]))

@@ -46,6 +46,12 @@ PRODUCTS = [
 ]
 
 
+GUNICORN = [sys.executable, "-m", "gunicorn", "smart_container.wsgi", "-w", "1", "--threads", "4", "--timeout", "120"]
+
+
+PRODUCT_FIELDS = ("sku", "name", "price_fen", "barcode")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -172,8 +178,7 @@ def main() -> None:
     manage("migrate", "--no-input")
     manage("shell", "-c", SEED.format(stores=STORES, products=PRODUCTS, photos=photos))
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "smart_container.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"]
-        + ["--threads", "4", "--timeout", "120", "--log-level", "warning"],
+        [*GUNICORN, "-b", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=sys.stderr,
@@ -199,7 +204,7 @@ def main() -> None:
                     "merchantPublicKeyFile": str(var / "merchant_public.pem"),
                     "photos": photos,
                     "stores": dict(STORES),
-                    "products": [dict(zip(("sku", "name", "price_fen", "barcode"), p[:4], strict=True)) for p in PRODUCTS],
+                    "products": [dict(zip(PRODUCT_FIELDS, p[:4], strict=True)) for p in PRODUCTS],
                 }
             ),
             flush=True,

@@ -46,7 +46,20 @@ PRODUCTS = [
 ]
 
 
-GUNICORN = [sys.executable, "-m", "gunicorn", "smart_container.wsgi", "-w", "1", "--threads", "4", "--timeout", "120"]
+GUNICORN = [
+    sys.executable,
+    "-m",
+    "gunicorn",
+    "smart_container.wsgi",
+    "-w",
+    "1",
+    "--threads",
+    "4",
+    "--timeout",
+    "120",
+    "--log-level",
+    "warning",
+]
 
 
 PRODUCT_FIELDS = ("sku", "name", "price_fen", "barcode")
@@ -175,14 +188,15 @@ def main() -> None:
         if done.returncode:
             sys.exit(f"manage.py {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
 
+    log = (var / "server.log").open("w")  # Paddle and gunicorn chatter; printed only when something fails
     manage("migrate", "--no-input")
     manage("shell", "-c", SEED.format(stores=STORES, products=PRODUCTS, photos=photos))
     server = subprocess.Popen(
         [*GUNICORN, "-b", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
-        stdout=sys.stderr,
-        stderr=sys.stderr,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     stopping = threading.Event()
 
@@ -192,7 +206,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        wait_until_up(f"{app_url}/healthz", server)
+        wait_until_up(f"{app_url}/healthz", server, var / "server.log")
         print(
             json.dumps(
                 {
@@ -221,14 +235,14 @@ def main() -> None:
         fake.stop()
 
 
-def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+def wait_until_up(url: str, server: subprocess.Popen, log: Path, seconds: float = 60) -> None:
     import urllib.error
     import urllib.request
 
     deadline = time.monotonic() + seconds
     while True:
         if server.poll() is not None:
-            sys.exit(f"the server exited with {server.returncode}")
+            sys.exit(f"the server exited with {server.returncode}:\n{log.read_text()[-4000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return

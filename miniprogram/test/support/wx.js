@@ -147,10 +147,10 @@ function createWx(backend) {
 
     // --- storage (kept as copies, as WeChat serialises what it stores)
     /** @param {string} key */
-    getStorageSync: (key) => (state.storage.has(key) ? structuredClone(state.storage.get(key)) : ''),
+    getStorageSync: (key) => (state.storage.has(key) ? JSON.parse(state.storage.get(key)) : ''),
     /** @param {string} key @param {any} value */
     setStorageSync: (key, value) => {
-      state.storage.set(key, structuredClone(value))
+      state.storage.set(key, JSON.stringify(value))
     },
     /** @param {string} key */
     removeStorageSync: (key) => {

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.recognition.conftest import ITEM_A, ITEM_B, ITEM_C, encode, pattern, scene  # noqa: E402
@@ -62,6 +63,7 @@ GUNICORN = [
 ]
 
 
+CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "smart_container", "worker", "--loglevel=WARNING"]
 PRODUCT_FIELDS = ("sku", "name", "price_fen", "barcode")
 
 
@@ -198,6 +200,29 @@ def main() -> None:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    # The same app, data and fake once more, with recognition on a real worker process: 202 + polling.
+    worker_port = free_port()
+    broker = var / "broker"
+    for folder in ("queue", "control", "results"):
+        (broker / folder).mkdir(parents=True, exist_ok=True)
+    worker_env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "worker_settings",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH", "")])),
+        "SC_TEST_BROKER_DIR": str(broker),
+        "CHECKOUT_RECOGNIZE_WAIT_SECONDS": "0.05",
+    }
+    worker_server = subprocess.Popen(
+        [*GUNICORN, "-b", f"127.0.0.1:{worker_port}"], cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT
+    )
+    worker = subprocess.Popen(
+        [*CELERY_WORKER, "-Q", "recognition", "--pool=solo", "--without-gossip", "--without-mingle"],
+        cwd=ROOT,
+        env=worker_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    processes = [server, worker_server, worker]
     stopping = threading.Event()
 
     def stop(*_: object) -> None:
@@ -207,11 +232,14 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     try:
         wait_until_up(f"{app_url}/healthz", server, var / "server.log")
+        wait_until_up(f"http://127.0.0.1:{worker_port}/healthz", worker_server, var / "server.log")
         print(
             json.dumps(
                 {
                     "api": f"{app_url}/api/v1",
                     "server": app_url,
+                    "workerServer": f"http://127.0.0.1:{worker_port}",
+                    "workerPid": worker.pid,
                     "fake": fake.base_url,
                     "appId": APP_ID,
                     "secretKey": secret_key,
@@ -224,14 +252,16 @@ def main() -> None:
             flush=True,
         )
         threading.Thread(target=lambda: (sys.stdin.read(), stop()), daemon=True).start()
-        while not stopping.is_set() and server.poll() is None:
+        while not stopping.is_set() and all(p.poll() is None for p in processes):
             stopping.wait(0.5)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
         fake.stop()
 
 

@@ -111,6 +111,9 @@ class Page {
   }
 }
 
+/** @type {Record<string, string>} */
+const loaded = {}
+
 /**
  * Open a page by its URL, as wx.navigateTo would.
  * @param {string} url e.g. /pages/cart/cart?id=...
@@ -118,7 +121,8 @@ class Page {
 function open(url) {
   const [route, search] = url.split('?')
   const query = Object.fromEntries(new URLSearchParams(search || ''))
-  const id = simulate.load(path.join(APP, route.replace(/^\//, '')), {rootPath: APP}) // wcc compiles every page's WXML
+  // Loaded once per test file (the page's module runs once, as in WeChat); wcc compiles every page's WXML.
+  const id = loaded[route] || (loaded[route] = simulate.load(path.join(APP, route.replace(/^\//, '')), {rootPath: APP}))
   const comp = simulate.render(id)
   comp.attach(document.createElement('parent-wrapper'))
   const page = new Page(comp, route)

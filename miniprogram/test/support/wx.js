@@ -58,11 +58,12 @@ function typeName(value) {
 }
 
 /**
- * @param {{appId: string, server: string, fake: string, merchantPublicKeyFile: string, photos: Record<string, string>}} backend
+ * @param {{appId: string, server: string, workerServer?: string, fake: string, merchantPublicKeyFile: string, photos: Record<string, string>}} backend
  */
 function createWx(backend) {
   const merchantKey = crypto.createPublicKey(fs.readFileSync(backend.merchantPublicKeyFile))
-  const allowedOrigins = [new URL(backend.server).origin]
+  // The request/uploadFile domains configured for the mini-program.
+  const allowedOrigins = [backend.server, backend.workerServer].filter(Boolean).map((url) => new URL(url).origin)
   const state = {
     user: 'shopper',
     logins: 0,
@@ -77,8 +78,8 @@ function createWx(backend) {
     modalAnswers: /** @type {boolean[]} */ ([]),
     /** records, for assertions */
     requests: /** @type {Array<{method: string, url: string, status: number}>} */ ([]),
-    uploads: /** @type {Array<{url: string, status: number, bytes: number, progress: number[]}>} */ ([]),
-    payments: /** @type {Array<{action: string, notifyStatus?: number | null, error?: string}>} */ ([]),
+    uploads: /** @type {Array<{url: string, status: number, bytes: number, progress: number[], body: string}>} */ ([]),
+    payments: /** @type {Array<{action: string, prepayId?: string, notifyStatus?: number | null, error?: string}>} */ ([]),
     navigations: /** @type {Array<{how: string, url: string}>} */ ([]),
     modals: /** @type {any[]} */ ([]),
     toasts: /** @type {any[]} */ ([]),
@@ -216,7 +217,7 @@ function createWx(backend) {
     /** @param {any} options */
     uploadFile(options) {
       const listeners = /** @type {Array<(res: any) => void>} */ ([])
-      const record = {url: options.url, status: 0, bytes: 0, progress: /** @type {number[]} */ ([])}
+      const record = {url: options.url, status: 0, bytes: 0, progress: /** @type {number[]} */ ([]), body: ''}
       const task = {
         /** @param {(res: any) => void} cb */
         onProgressUpdate: (cb) => listeners.push(cb),
@@ -267,6 +268,7 @@ function createWx(backend) {
           .then((res) => {
             record.status = res.status
             record.bytes = body.length
+            record.body = res.text
             const answer = {data: res.text, statusCode: res.status, errMsg: 'uploadFile:ok'} // data is a string
             call(options.success, answer)
             call(options.complete, answer)
@@ -327,20 +329,20 @@ function createWx(backend) {
           return fail({errMsg: 'requestPayment:fail 支付验证签名失败'})
         }
         const action = state.paymentActions.shift() || 'pay'
+        const prepayId = options.package.slice('prepay_id='.length)
         if (action === 'cancel') {
-          state.payments.push({action})
+          state.payments.push({action, prepayId})
           return fail({errMsg: 'requestPayment:fail cancel'})
         }
         if (action === 'fail') {
-          state.payments.push({action})
+          state.payments.push({action, prepayId})
           return fail({errMsg: 'requestPayment:fail 余额不足'})
         }
         // The customer confirms in WeChat: WeChat Pay charges and notifies our server.
-        const prepayId = options.package.slice('prepay_id='.length)
         exchange('POST', `${backend.fake}/_fake/prepay/${encodeURIComponent(prepayId)}/pay`, {}, Buffer.alloc(0))
           .then((res) => {
             const body = JSON.parse(res.text)
-            state.payments.push({action, notifyStatus: body.notify_status})
+            state.payments.push({action, prepayId, notifyStatus: body.notify_status})
             if (res.status !== 200) return fail({errMsg: `requestPayment:fail ${body.message || res.status}`})
             ok({errMsg: 'requestPayment:ok'})
           })

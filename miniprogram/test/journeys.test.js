@@ -14,10 +14,10 @@ test('log in, photograph, correct a line, pay, get the receipt, find it in My or
   await start.untilText('#store-name', /智能货柜·演示店/)
   expect(wx.test.logins).toBe(1)
 
-  start.tap('#photograph')
+  await start.tap('#photograph')
   const photo = await follow(start, /\/pages\/photo\/photo\?store=demo/)
   wx.test.photos.push('basket')
-  photo.tap('#shoot')
+  await photo.tap('#shoot')
   const cart = await follow(photo, /\/pages\/cart\/cart\?id=/)
   await cart.until(() => cart.data.lines.length === 2, 'the recognised lines')
   expect(wx.test.uploads[0].status).toBe(200)
@@ -25,15 +25,15 @@ test('log in, photograph, correct a line, pay, get the receipt, find it in My or
   expect(cart.text('#line-SKU-A')).toMatch(/可口可乐 330ml.*¥7\.00/)
 
   // One more bag of chips: the server reprices the cart.
-  cart.tap('#plus-SKU-B')
+  await cart.tap('#plus-SKU-B')
   await cart.untilText('#total', /¥31\.00/)
   expect(cart.text('#line-SKU-B')).toMatch(/¥24\.00/)
 
-  cart.tap('#checkout') // one unknown item is left: the modal asks, the customer goes on
+  await cart.tap('#checkout') // one unknown item is left: the modal asks, the customer goes on
   const pay = await follow(cart, /\/pages\/pay\/pay\?order=/)
   await pay.untilText('#amount', /¥31\.00/)
   expect(pay.text('#remaining')).toMatch(/请在 \d\d:\d\d 内完成支付/)
-  pay.tap('#pay')
+  await pay.tap('#pay')
   const receipt = await follow(pay, /\/pages\/receipt\/receipt\?order=/)
   await receipt.untilText('#status', /已支付/)
   // Paid because WeChat Pay told the backend: the fake's signed, encrypted notification was accepted.
@@ -42,7 +42,7 @@ test('log in, photograph, correct a line, pay, get the receipt, find it in My or
   expect(receipt.text()).toMatch(/可口可乐 330ml × 2.*乐事薯片 原味 × 2/)
   expect(receipt.text('#paid-at')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/)
 
-  receipt.tap('#my-orders')
+  await receipt.tap('#my-orders')
   const orders = await follow(receipt, /\/pages\/orders\/orders/)
   await orders.until(() => orders.data.orders.length === 1, 'the order in the list')
   expect(orders.text(`#order-${receipt.data.number}`)).toMatch(/已支付.*¥31\.00/)
@@ -52,10 +52,10 @@ test('log in, photograph, correct a line, pay, get the receipt, find it in My or
 async function toCart(photoName = 'basket') {
   const start = open('/pages/start/start')
   await start.untilText('#store-name', /演示店/)
-  start.tap('#photograph')
+  await start.tap('#photograph')
   const photo = await follow(start)
   wx.test.photos.push(photoName)
-  photo.tap('#shoot')
+  await photo.tap('#shoot')
   const cart = await follow(photo, /\/pages\/cart\/cart/)
   await cart.until(() => cart.data.lines.length, 'the cart')
   return cart
@@ -63,7 +63,7 @@ async function toCart(photoName = 'basket') {
 
 async function toPay() {
   const cart = await toCart()
-  cart.tap('#checkout')
+  await cart.tap('#checkout')
   const pay = await follow(cart, /\/pages\/pay\/pay/)
   await pay.untilText('#amount', /¥/)
   return pay
@@ -72,13 +72,13 @@ async function toPay() {
 test('payment cancelled in the WeChat sheet: the order stays payable and is paid on the second try', async () => {
   const pay = await toPay()
   wx.test.paymentActions.push('cancel')
-  pay.tap('#pay')
+  await pay.tap('#pay')
   await pay.untilText('#message', /已取消支付/)
   expect(pay.text('#pay')).toBe('再次支付')
   const api = require('../app/api')
   expect((await api.order(pay.data.id)).status).toBe('created') // the backend was told nothing
 
-  pay.tap('#pay')
+  await pay.tap('#pay')
   const receipt = await follow(pay, /\/pages\/receipt\/receipt/)
   await receipt.untilText('#status', /已支付/)
   const [cancelled, paid] = wx.test.payments
@@ -92,7 +92,7 @@ test('a refused payment field never reaches WeChat Pay: the sheet fails and noth
   const realPay = api.pay
   api.pay = async (id) => ({...(await realPay(id)), paySign: Buffer.from('forged').toString('base64')})
   try {
-    pay.tap('#pay')
+    await pay.tap('#pay')
     await pay.untilText('#message', /支付未完成/)
   } finally {
     api.pay = realPay
@@ -104,10 +104,10 @@ test('a refused payment field never reaches WeChat Pay: the sheet fails and noth
 test('a bad photo shows the backend\'s message and "try again" recognises the next one', async () => {
   const start = open('/pages/start/start')
   await start.untilText('#store-name', /演示店/)
-  start.tap('#photograph')
+  await start.tap('#photograph')
   const photo = await follow(start)
   wx.test.photos.push('not_a_photo')
-  photo.tap('#shoot')
+  await photo.tap('#shoot')
   const shown = await photo.untilText('#error', /./)
   const upload = wx.test.uploads[0]
   expect(upload.status).toBe(400)
@@ -116,14 +116,14 @@ test('a bad photo shows the backend\'s message and "try again" recognises the ne
   expect(photo.text('#retry')).toBe('重新拍照')
 
   wx.test.photos.push('basket')
-  photo.tap('#retry')
+  await photo.tap('#retry')
   const cart = await follow(photo, /\/pages\/cart\/cart/)
   await cart.untilText('#total', /¥19\.00/)
 })
 
 test('closing the camera is not an error', async () => {
   const photo = open('/pages/photo/photo?store=demo')
-  photo.tap('#shoot') // no photo queued: the customer closes the camera
+  await photo.tap('#shoot') // no photo queued: the customer closes the camera
   await new Promise((resolve) => setTimeout(resolve, 100))
   expect(photo.has('#error')).toBe(false)
   expect(photo.has('#shoot')).toBe(true)

@@ -8,7 +8,17 @@ const fs = require('fs')
 const path = require('path')
 
 const simulate = require('miniprogram-simulate') // installs its canned wx: replaced below, before any app code runs
+const jComponent = require('j-component')
 const {createWx} = require('./wx')
+
+// simulate registers WeChat's built-in tags as bare slots; a button also needs its `disabled`
+// (WeChat fires no tap on a disabled button), so tests can see it and tap() can refuse it.
+jComponent.register({
+  id: 'button',
+  tagName: 'wx-button',
+  template: '<slot/>',
+  properties: {disabled: {type: Boolean, value: false}, loading: {type: Boolean, value: false}},
+})
 
 const APP = path.resolve(__dirname, '..', '..', 'app')
 const backend = JSON.parse(fs.readFileSync(/** @type {string} */ (process.env.SC_BACKEND_FILE), 'utf8'))
@@ -79,18 +89,25 @@ class Page {
     return node.dom.textContent.replace(/\s+/g, ' ').trim()
   }
 
-  /** Tap as a finger would: a disabled button does nothing. @param {string | any} target */
-  tap(target) {
-    const node = typeof target === 'string' ? this.node(target) : target
-    if (!node) throw new Error(`${this.route}: nothing to tap at ${target}`)
-    if (node.dom.getAttribute('disabled') === 'true') throw new Error(`${this.route}: ${target} is disabled`)
+  /**
+   * Tap as a finger would, once the target is on screen; a disabled button is an error.
+   * @param {string | any} target a selector or a node
+   */
+  async tap(target) {
+    const node = typeof target === 'string' ? await this.until(() => this.node(target), `${target} to tap`) : target
+    if (this.disabled(node)) throw new Error(`${this.route}: ${target} is disabled`)
     node.dispatchEvent('tap')
   }
 
-  /** @param {string} selector @param {string} value */
-  input(selector, value) {
-    const node = this.node(selector)
-    if (!node) throw new Error(`${this.route}: no input at ${selector}`)
+  /** Whether a button is disabled. @param {string | any} target */
+  disabled(target) {
+    const node = typeof target === 'string' ? this.node(target) : target
+    return !!(node && node.instance && node.instance.data && node.instance.data.disabled)
+  }
+
+  /** Type into an input (its bindinput gets {detail: {value}}). @param {string} selector @param {string} value */
+  async input(selector, value) {
+    const node = await this.until(() => this.node(selector), `${selector} to type into`)
     node.dispatchEvent('input', {detail: {value}})
   }
 

@@ -65,7 +65,7 @@ async function toPay() {
   const cart = await toCart()
   await cart.tap('#checkout')
   const pay = await follow(cart, /\/pages\/pay\/pay/)
-  await pay.untilText('#amount', /¥/)
+  await pay.until(() => pay.data.number, 'the order to load')
   return pay
 }
 

@@ -3,6 +3,6 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.js'],
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
-  testTimeout: 60000,
+  testTimeout: 120000,
   maxWorkers: 1,
 }

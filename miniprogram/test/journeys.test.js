@@ -157,12 +157,27 @@ test('a refresh token that is refused means logging in with WeChat again', async
 
 test('a 202 from a busy recognition worker is polled until the cart is done', async () => {
   require('../app/config').baseUrl = backend.workerServer // recognition on a real Celery worker process
-  const cart = await toCart()
-  const [upload] = wx.test.uploads
-  expect(upload.status).toBe(202)
-  const {id, poll} = JSON.parse(upload.body)
-  const polls = wx.test.requests.filter((r) => r.method === 'GET' && r.url.endsWith(`/checkout/recognitions/${id}`))
-  expect(polls.length).toBeGreaterThanOrEqual(1)
+  const start = open('/pages/start/start')
+  await start.untilText('#store-name', /演示店/)
+  await start.tap('#photograph')
+  const photo = await follow(start)
+  process.kill(backend.workerPid, 'SIGSTOP') // the worker is busy: the photo waits in its queue
+  let resumed = false
+  try {
+    wx.test.photos.push('basket')
+    await photo.tap('#shoot')
+    await photo.untilText('#recognizing', /正在识别商品…（已等待 \d+ 次）/) // polled at least once
+    expect(wx.test.uploads[0].status).toBe(202)
+    process.kill(backend.workerPid, 'SIGCONT')
+    resumed = true
+  } finally {
+    if (!resumed) process.kill(backend.workerPid, 'SIGCONT')
+  }
+  const cart = await follow(photo, /\/pages\/cart\/cart/)
+  await cart.until(() => cart.data.lines.length, 'the cart')
+  const {id, poll} = JSON.parse(wx.test.uploads[0].body)
   expect(poll).toContain(`/api/v1/checkout/recognitions/${id}`)
+  const polls = wx.test.requests.filter((r) => r.method === 'GET' && r.url.endsWith(`/checkout/recognitions/${id}`))
+  expect(polls.length).toBeGreaterThanOrEqual(2) // pending at least once, then done
   expect(cart.text('#total')).toBe('¥19.00')
 })

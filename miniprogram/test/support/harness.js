@@ -40,7 +40,7 @@ function freshWx() {
 freshWx()
 
 /** @param {() => any} check @param {string} what @param {number} [ms] */
-async function until(check, what, ms = 20000) {
+async function until(check, what, ms = 30000) {
   const deadline = Date.now() + ms
   for (;;) {
     let value

@@ -126,6 +126,8 @@ for sku, name, price, barcode, photo in products:
     )
     if photo:
         add_photos(product, [Upload(Path(photos[photo]).read_bytes(), photo + ".png")])
+from django.contrib.auth import get_user_model
+get_user_model().objects.create_superuser("staff", password={staff_password!r})
 indexed = GalleryEmbedding.objects.filter(status="indexed").count()
 assert indexed == 3, f"{{indexed}} reference photos indexed, expected 3"
 """
@@ -192,7 +194,8 @@ def main() -> None:
 
     log = (var / "server.log").open("w")  # Paddle and gunicorn chatter; printed only when something fails
     manage("migrate", "--no-input")
-    manage("shell", "-c", SEED.format(stores=STORES, products=PRODUCTS, photos=photos))
+    staff_password = secrets.token_urlsafe(16)  # refunds are staff work: the receipt test refunds through the API
+    manage("shell", "-c", SEED.format(stores=STORES, products=PRODUCTS, photos=photos, staff_password=staff_password))
     server = subprocess.Popen(
         [*GUNICORN, "-b", f"127.0.0.1:{port}"],
         cwd=ROOT,
@@ -245,6 +248,7 @@ def main() -> None:
                     "fake": fake.base_url,
                     "appId": APP_ID,
                     "secretKey": secret_key,
+                    "staff": ["staff", staff_password],
                     "merchantPublicKeyFile": str(var / "merchant_public.pem"),
                     "photos": photos,
                     "stores": dict(STORES),

@@ -3,6 +3,7 @@
  * embedded default + fake WeChat login and Pay).
  */
 const {backend, expiredAccessToken, follow, freshWx, open} = require('./support/harness')
+const {toPay} = require('./support/flows')
 
 let wx
 beforeEach(() => {
@@ -47,27 +48,6 @@ test('log in, photograph, correct a line, pay, get the receipt, find it in My or
   await orders.until(() => orders.data.orders.length === 1, 'the order in the list')
   expect(orders.text(`#order-${receipt.data.number}`)).toMatch(/已支付.*¥31\.00/)
 })
-
-/** Start -> photograph the basket -> the cart page, as a customer taps through. */
-async function toCart(photoName = 'basket') {
-  const start = open('/pages/start/start')
-  await start.untilText('#store-name', /演示店/)
-  await start.tap('#photograph')
-  const photo = await follow(start)
-  wx.test.photos.push(photoName)
-  await photo.tap('#shoot')
-  const cart = await follow(photo, /\/pages\/cart\/cart/)
-  await cart.until(() => cart.data.lines.length, 'the cart')
-  return cart
-}
-
-async function toPay() {
-  const cart = await toCart()
-  await cart.tap('#checkout')
-  const pay = await follow(cart, /\/pages\/pay\/pay/)
-  await pay.until(() => pay.data.number, 'the order to load')
-  return pay
-}
 
 test('payment cancelled in the WeChat sheet: the order stays payable and is paid on the second try', async () => {
   const pay = await toPay()

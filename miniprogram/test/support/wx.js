@@ -104,7 +104,9 @@ function createWx(backend) {
    */
   function exchange(method, url, headers, body, opts = {}) {
     return new Promise((resolve, reject) => {
-      const req = http.request(url, {method, headers: {...headers, 'Content-Length': String(body.length)}}, (res) => {
+      // A fresh connection per call: reusing an idle keep-alive socket races the server closing it.
+      const options = {method, agent: false, headers: {...headers, 'Content-Length': String(body.length)}}
+      const req = http.request(url, options, (res) => {
         const chunks = /** @type {Buffer[]} */ ([])
         res.on('data', (chunk) => chunks.push(chunk))
         res.on('end', () =>

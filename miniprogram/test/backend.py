@@ -161,7 +161,6 @@ def main() -> None:
     env.update(
         SC_VAR_DIR=str(var / "server"),
         DJANGO_SECRET_KEY=secret_key,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
         KMP_BLOCKTIME="1",
         GALLERY_SYNC_THREAD="false",

@@ -69,6 +69,41 @@ test('an unsure box offers its alternatives; choosing one moves that item to the
   expect(page.has(`#choose-${box.id}-SKU-A2`)).toBe(false) // a chosen box is settled
 })
 
+test('an unknown item can be picked by searching for the product', async () => {
+  const page = await cart()
+  const [unknown] = page.data.unknown
+  expect(page.text(`#unknown-${unknown.id}`)).toMatch(/未识别 1/)
+  await page.tap(`#pick-${unknown.id}`)
+  await page.input('#search-input', '农夫')
+  await page.tap('#search')
+  await page.untilText(`#result-SKU-C`, /农夫山泉 550ml¥2\.00/)
+  await page.tap('#result-SKU-C')
+  await page.until(() => !page.data.unknown.length, 'the unknown item to be settled')
+  expect(skus(page)).toEqual(['SKU-A x2', 'SKU-B x1', 'SKU-C x1'])
+  expect(page.text('#total')).toBe('¥21.00')
+})
+
+
+test('an unknown item can be picked by scanning its barcode', async () => {
+  const page = await cart()
+  const [unknown] = page.data.unknown
+  await page.tap(`#pick-${unknown.id}`)
+  wx.test.scans.push('6900000000042')
+  await page.tap('#scan')
+  await page.until(() => !page.data.unknown.length, 'the unknown item to be settled')
+  expect(skus(page)).toEqual(['SKU-A x2', 'SKU-B x1', 'SKU-C x1'])
+})
+
+
+test('an unknown item can be removed', async () => {
+  const page = await cart()
+  const [unknown] = page.data.unknown
+  await page.tap(`#remove-box-${unknown.id}`)
+  await page.until(() => !page.has(`#unknown-${unknown.id}`), 'the unknown item to go')
+  expect(page.text('#total')).toBe('¥19.00')
+  expect((await api.recognition(page.data.id)).unknown).toEqual([])
+})
+
 test('a missed item is added by searching', async () => {
   const page = await cart()
   await page.tap('#add')

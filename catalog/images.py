@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -42,7 +43,12 @@ def inspect_image(data: bytes, *, max_pixels: int | None = None) -> ImageInfo:
             width, height = img.size
     except UnidentifiedImageError as exc:
         raise ImageRejected("not an image (JPEG, PNG, WebP or BMP expected)") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses headers over twice its own limit before we can read the size: name ours.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        count = f"{found.group(1)} pixels" if found else "too many pixels"
+        raise ImageRejected(f"image declares {count}, more than {max_pixels} pixels") from exc
+    except Exception as exc:  # any decoder's own error (OSError, SyntaxError, struct.error, ...)
         raise ImageRejected(f"image data is damaged or truncated ({exc})") from exc
     if fmt not in ALLOWED_FORMATS:
         raise ImageRejected(f"image format {fmt or 'unknown'} is not accepted (JPEG, PNG, WebP or BMP expected)")
@@ -57,6 +63,6 @@ def inspect_image(data: bytes, *, max_pixels: int | None = None) -> ImageInfo:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 img.load()
-    except (OSError, SyntaxError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+    except Exception as exc:  # truncated data, bad Huffman tables, broken chunks, Pillow's bomb guards
         raise ImageRejected(f"image data is damaged or truncated ({exc})") from exc
     return ImageInfo(ALLOWED_FORMATS[fmt], width, height)

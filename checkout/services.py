@@ -46,8 +46,11 @@ def clean_photo(data: bytes) -> tuple[bytes, int, int]:
         inspect_image(data, max_pixels=settings.CHECKOUT_MAX_UPLOAD_PIXELS)
     except ImageRejected as exc:
         raise InvalidInput(fields={"image": [f"The photo was rejected: {exc}."]}) from exc
-    with Image.open(io.BytesIO(data)) as img:
-        upright = ImageOps.exif_transpose(img).convert("RGB")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            upright = ImageOps.exif_transpose(img).convert("RGB")
+    except Exception as exc:  # a decoder error inspect_image's pass did not hit (EXIF, palette, ...)
+        raise InvalidInput(fields={"image": [f"The photo could not be decoded: {exc}."]}) from exc
     out = io.BytesIO()
     upright.save(out, format="JPEG", quality=92)  # no exif= argument: nothing of the original metadata is kept
     return out.getvalue(), upright.width, upright.height

@@ -114,16 +114,16 @@ def add_crop(product: Product, photo: bytes, box: Sequence[float], *, actor=None
     try:
         with Image.open(io.BytesIO(photo)) as img:
             img = ImageOps.exif_transpose(img).convert("RGB")
-            width, height = img.size
-            x1, y1, x2, y2 = (float(v) for v in box)
-            left, top = max(0, int(x1)), max(0, int(y1))
-            right, bottom = min(width, round(x2)), min(height, round(y2))
-            if right - left < 16 or bottom - top < 16:
-                raise InvalidInput(fields={"box": [f"The box {list(box)} leaves less than 16x16 pixels of the photo."]})
-            out = io.BytesIO()
-            img.crop((left, top, right, bottom)).save(out, "JPEG", quality=92)
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # any decoder error, Pillow's decompression-bomb guard included
         raise InvalidInput(fields={"photo": [f"Not a readable photo: {exc}"]}) from exc
+    width, height = img.size
+    x1, y1, x2, y2 = (float(v) for v in box)
+    left, top = max(0, int(x1)), max(0, int(y1))
+    right, bottom = min(width, round(x2)), min(height, round(y2))
+    if right - left < 16 or bottom - top < 16:
+        raise InvalidInput(fields={"box": [f"The box {list(box)} leaves less than 16x16 pixels of the photo."]})
+    out = io.BytesIO()
+    img.crop((left, top, right, bottom)).save(out, "JPEG", quality=92)
     return add_photos(product, [Upload(out.getvalue(), name)], actor=actor)[0]
 
 

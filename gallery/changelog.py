@@ -9,6 +9,7 @@ when the cache is cold or was flushed.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -93,12 +94,17 @@ def publish(head: Head) -> None:
 
 
 def read_head(*, from_db: bool = False) -> Head:
-    """The newest committed head: the cache's copy (cheap) or the database's."""
+    """The newest committed head: the cache's copy (cheap) or the database's.
+
+    A failing cache read raises (the caller can fall back to ``from_db``); after a database
+    read, refreshing the cache's copy is best effort: the database is the authority.
+    """
     if not from_db:
         cached = cache.get(HEAD_CACHE_KEY)
         if cached is not None:
             return Head(int(cached[0]), int(cached[1]))
     state = GalleryState.objects.filter(pk=1).values_list("version", "generation").first()
     head = Head(*state) if state else Head(0, 1)
-    cache.set(HEAD_CACHE_KEY, (head.version, head.generation), timeout=None)
+    with contextlib.suppress(Exception):  # cache down: the next reader asks the database too
+        cache.set(HEAD_CACHE_KEY, (head.version, head.generation), timeout=None)
     return head

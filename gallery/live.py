@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from recognition import conf
@@ -57,6 +57,7 @@ class LiveGallery:
         self._last_report = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.cache_error: str | None = None  # why the last head read from the cache failed
 
     def _empty(self, dim: int) -> GalleryIndex:
         return GalleryIndex(dim, version=self.model_version, **conf.gallery_options())
@@ -138,7 +139,14 @@ class LiveGallery:
             from_db = force or now - self._last_db_check >= settings.GALLERY_DB_CHECK_SECONDS
             if from_db:
                 self._last_db_check = now
-            head = changelog.read_head(from_db=from_db)
+            try:
+                head = changelog.read_head(from_db=from_db)
+            except Exception as exc:  # the cache is down or frozen: the database has the head too
+                self.cache_error = f"{type(exc).__name__}: {exc}"
+                head = changelog.read_head(from_db=True)
+            else:
+                if not from_db:
+                    self.cache_error = None
             changed = reloaded = False
             if head.generation != self.generation:
                 self.reload()
@@ -191,14 +199,36 @@ class LiveGallery:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        """Sync every interval; while the cache or the database fails, back off (doubling up to
+        ``GALLERY_SYNC_MAX_BACKOFF_SECONDS``) and log once per change of state, not per attempt."""
         interval = settings.GALLERY_SYNC_INTERVAL_MS / 1000
-        while not self._stop.wait(interval):
+        wait, state, since = interval, "ok", time.monotonic()
+        while not self._stop.wait(wait):
+            error = None
             try:
                 self.refresh()
-            except Exception:
-                logger.exception("gallery %s: sync failed; retrying", self.name)
+            except Exception as exc:
+                error = exc
             finally:
                 close_old_connections()
+            if error is not None:
+                new_state, detail = f"failing ({type(error).__name__})", f"{type(error).__name__}: {error}"
+            elif self.cache_error is not None:
+                new_state, detail = "reading the head from the database (cache failing)", self.cache_error
+            else:
+                new_state, detail = "ok", ""
+            if new_state != state:
+                took = time.monotonic() - since
+                if new_state == "ok":
+                    logger.warning("gallery %s: sync ok again after %.1f s", self.name, took)
+                else:
+                    logger.warning(
+                        "gallery %s: sync %s; backing off: %s", self.name, new_state, detail[:300], exc_info=error
+                    )
+                state, since = new_state, time.monotonic()
+            backoff = settings.GALLERY_SYNC_MAX_BACKOFF_SECONDS
+            wait = interval if state == "ok" else min(backoff, max(wait, interval, 0.1) * 2)
+        connections.close_all()  # this thread's own connections
 
 
 _lock = threading.Lock()

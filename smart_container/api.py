@@ -18,10 +18,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
-from django.http import Http404, JsonResponse
+from django.db import IntegrityError, InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import URLPattern, re_path
 from django.views import defaults
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -29,7 +31,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError
+from .errors import DependencyUnavailable, DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -119,10 +121,50 @@ def domain_error_response(exc: DomainError) -> Response:
     return Response(error_body(exc.status, exc.code, exc.message, fields), status=exc.status, headers=exc.headers)
 
 
+# A dependency that is down, frozen (its timeout fired) or refusing work: the request answers 503
+# at once in the error shape, and succeeds again as soon as the dependency is back.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+REDIS_ERRORS = (RedisError, BrokerError)
+
+
+def dependency_error(exc: Exception) -> DependencyUnavailable | None:
+    """The 503 for a dependency failure, or None if ``exc`` is something else."""
+    if isinstance(exc, DATABASE_ERRORS):
+        what = "The database"
+    elif isinstance(exc, REDIS_ERRORS):
+        what = "The task queue and cache (Redis)"
+    else:
+        return None
+    logger.warning("dependency unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
+    return DependencyUnavailable(f"{what} is unavailable right now; try again in a few seconds.")
+
+
+class DependencyUnavailableMiddleware:
+    """A dependency failure in a plain Django view (back-office pages) is a 503, not a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exc):
+        error = dependency_error(exc)
+        if error is None:
+            return None
+        if _for_api(request):
+            body = error_body(error.status, error.code, error.message)
+            return JsonResponse(body, status=error.status, headers=error.headers)
+        return HttpResponse(error.message, status=error.status, headers=error.headers, content_type="text/plain")
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF exception handler producing the one error shape."""
     if isinstance(exc, DomainError):
         return domain_error_response(exc)
+    down = dependency_error(exc)
+    if down is not None:
+        return domain_error_response(down)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

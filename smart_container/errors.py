@@ -104,3 +104,14 @@ class Unavailable(DomainError):
     """A part we need is down or busy; try again in a moment (503)."""
 
     status, code, message = 503, "unavailable", "The service is unavailable; try again in a moment."
+
+
+class DependencyUnavailable(Unavailable):
+    """The database or Redis is down or frozen (its timeout fired): 503 at once, retry shortly."""
+
+    code = "service_unavailable"
+    retry_after = 5
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

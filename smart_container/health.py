@@ -1,6 +1,18 @@
-"""``/healthz``: is this instance able to serve?  Used by load balancers and operators."""
+"""``/healthz``: is this instance able to serve?  Used by load balancers and operators.
+
+It answers within ``HEALTHZ_TIMEOUT_SECONDS`` whatever its dependencies do: each check runs
+on its own thread and is reported as failed when it has not answered in time.  A check still
+stuck from an earlier request is not started again, so a frozen dependency holds at most one
+thread per check and process.
+"""
 
 from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.conf import settings
 from django.db import connection
@@ -11,6 +23,7 @@ from recognition.conf import model_status
 
 
 def _check_database() -> dict:
+    """Connect and ask (a fresh connection each time: connecting is part of being able to serve)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -18,6 +31,8 @@ def _check_database() -> dict:
         return {"ok": True, "vendor": connection.vendor}
     except Exception as exc:
         return {"ok": False, "vendor": connection.vendor, "error": str(exc)[:200]}
+    finally:
+        connection.close()
 
 
 def _check_redis() -> dict:
@@ -26,26 +41,56 @@ def _check_redis() -> dict:
     import redis
 
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
-        client.ping()
+        client = redis.Redis.from_url(
+            settings.REDIS_URL,
+            socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT_SECONDS,
+            socket_timeout=settings.REDIS_SOCKET_TIMEOUT_SECONDS,
+            retry=None,
+        )
+        try:
+            client.ping()
+        finally:
+            client.close()
         return {"ok": True, "configured": True}
     except Exception as exc:
         return {"ok": False, "configured": True, "error": str(exc)[:200]}
 
 
+CHECKS: dict[str, Callable[[], dict]] = {"database": _check_database, "redis": _check_redis}
+_executors = {name: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"healthz-{name}") for name in CHECKS}
+_running: dict[str, Future] = {}
+_lock = threading.Lock()
+
+
+def _start(name: str) -> Future:
+    with _lock:
+        future = _running.get(name)
+        if future is None or future.done():
+            future = _running[name] = _executors[name].submit(CHECKS[name])
+        return future
+
+
+def run_checks(timeout: float) -> dict[str, dict]:
+    """Every check's answer, or a failure for those that did not answer within ``timeout`` seconds."""
+    futures = {name: _start(name) for name in CHECKS}
+    deadline = time.monotonic() + timeout
+    results = {}
+    for name, future in futures.items():
+        try:
+            results[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            results[name] = {"ok": False, "error": f"no answer within {timeout:g} s"}
+    return results
+
+
 @never_cache
 def healthz(request):
-    """200 when the database (and Redis, if configured) answer; 503 otherwise.
+    """200 when the database (and Redis, if configured) answer in time; 503 otherwise.
 
     Model files are reported but do not fail the check: the catalog and orders keep
     working while models are being fetched.
     """
-    database, redis_state = _check_database(), _check_redis()
-    ok = database["ok"] and redis_state["ok"]
-    body = {
-        "status": "ok" if ok else "unavailable",
-        "database": database,
-        "redis": redis_state,
-        "models": model_status(),
-    }
+    results = run_checks(settings.HEALTHZ_TIMEOUT_SECONDS)
+    ok = all(result["ok"] for result in results.values())
+    body = {"status": "ok" if ok else "unavailable", **results, "models": model_status()}
     return JsonResponse(body, status=200 if ok else 503)

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "smart_container.api.DependencyUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "smart_container.urls"
@@ -142,6 +143,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+# PostgreSQL timeouts (docs/failure-modes.md): connecting, each statement (server side), and the
+# TCP connection itself (unacknowledged writes, and keepalive probes while a reply is awaited).
+DATABASE_CONNECT_TIMEOUT_SECONDS = env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=3)
+DATABASE_STATEMENT_TIMEOUT_SECONDS = env.int("DATABASE_STATEMENT_TIMEOUT_SECONDS", default=30)
+DATABASE_TCP_TIMEOUT_SECONDS = env.int("DATABASE_TCP_TIMEOUT_SECONDS", default=10)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server and in-process tasks share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -152,16 +158,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        connect_timeout=max(2, DATABASE_CONNECT_TIMEOUT_SECONDS),  # libpq treats 1 as 2
+        options=f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000}",
+        tcp_user_timeout=DATABASE_TCP_TIMEOUT_SECONDS * 1000,
+        keepalives=1,
+        keepalives_idle=max(1, DATABASE_TCP_TIMEOUT_SECONDS // 2),
+        keepalives_interval=max(1, DATABASE_TCP_TIMEOUT_SECONDS // 6),
+        keepalives_count=3,
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker, result backend and cache when REDIS_URL is set; in-process otherwise.
 REDIS_URL = env("REDIS_URL", default="")
+# Every Redis call (cache, broker, results) gives up after these; a frozen Redis costs a request
+# about one timeout and answers 503 (docs/failure-modes.md).  Redis answers in well under 1 ms.
+REDIS_CONNECT_TIMEOUT_SECONDS = env.float("REDIS_CONNECT_TIMEOUT_SECONDS", default=1.0)
+REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="sc"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -182,8 +205,30 @@ CELERY_TASK_ROUTES = {
     "payments.tasks.*": {"queue": "payments"},
     "reports.tasks.*": {"queue": "reports"},
 }
+# A task is acknowledged when it ends, and put back when its worker process dies under it;
+# a worker killed outright leaves its message "unacked" until the visibility timeout, which
+# must exceed the longest task (checkout's watchdog re-queues recognitions much sooner).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS,
+    "unacked_restore_interval": 10,  # look for overdue unacked messages every 10 s (not every 100 s)
+    "unacked_restore_throttle": 1,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a web request: two quick retries, then the request answers 503.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT_SECONDS
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+}
+HEALTHZ_TIMEOUT_SECONDS = env.float("HEALTHZ_TIMEOUT_SECONDS", default=2.0)  # /healthz answers within this
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -312,6 +357,7 @@ GALLERY_PRELOAD = env.bool("GALLERY_PRELOAD", default=False)  # recognition work
 GALLERY_SYNC_THREAD = env.bool("GALLERY_SYNC_THREAD", default=True)  # background sync of each live index
 GALLERY_SYNC_INTERVAL_MS = env.int("GALLERY_SYNC_INTERVAL_MS", default=200)  # head check (cache) period
 GALLERY_DB_CHECK_SECONDS = env.float("GALLERY_DB_CHECK_SECONDS", default=5.0)  # head check in the database
+GALLERY_SYNC_MAX_BACKOFF_SECONDS = env.float("GALLERY_SYNC_MAX_BACKOFF_SECONDS", default=5.0)  # sync while failing
 GALLERY_HEARTBEAT_SECONDS = env.float("GALLERY_HEARTBEAT_SECONDS", default=10.0)
 GALLERY_WORKER_ALIVE_SECONDS = env.int("GALLERY_WORKER_ALIVE_SECONDS", default=60)
 GALLERY_MAX_INCREMENTAL = env.int("GALLERY_MAX_INCREMENTAL", default=20_000)  # more pending changes: full reload

@@ -34,8 +34,10 @@ class Recognition(models.Model):
 
     class Failure(models.TextChoices):
         NONE = "", _("None")
-        BAD_IMAGE = "bad_image", _("The photo could not be decoded")
-        ENGINE = "engine", _("Recognition is unavailable (models, gallery)")
+        BAD_IMAGE = "bad_image", _("The photo could not be decoded")  # take another photo
+        ENGINE = "engine", _("Recognition is unavailable (models, gallery)")  # try again later
+        UNAVAILABLE = "unavailable", _("The task queue could not take the photo")  # try again in a few seconds
+        TIMEOUT = "timeout", _("Not recognised within the deadline")  # take the photo again
 
     failure = models.CharField(max_length=16, choices=Failure.choices, blank=True, default="")
     error = models.CharField(max_length=300, blank=True)

@@ -75,6 +75,7 @@ class PendingRecognitionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
     poll = serializers.URLField(help_text="GET this until status is done or failed.")
+    ends_by = serializers.DateTimeField(help_text="By then the recognition is done, or failed with a reason.")
 
 
 class AddItemSerializer(serializers.Serializer):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
-import celery.exceptions
 from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -22,7 +19,7 @@ from payments.serializers import PayParamsSerializer
 from smart_container.parsers import FormParser, MultiPartParser
 from smart_container.throttling import ScopedRateThrottle
 
-from . import services
+from . import lifecycle, services
 from .models import Recognition
 from .serializers import (
     AddItemSerializer,
@@ -33,7 +30,6 @@ from .serializers import (
     RecognitionSerializer,
     RecognizeRequestSerializer,
 )
-from .tasks import recognize_photo
 
 
 class RecognitionUnavailable(exceptions.APIException):
@@ -69,17 +65,13 @@ class RecognizeView(APIView):
             store=services.resolve_store(form.validated_data.get("store")),
             data=upload.read(),
         )
-        pending = recognize_photo.apply_async(args=[str(recognition.pk)])
-        with contextlib.suppress(celery.exceptions.TimeoutError):  # slow worker: the client polls
-            pending.get(timeout=settings.CHECKOUT_RECOGNIZE_WAIT_SECONDS, propagate=False)
-        recognition.refresh_from_db()
-        if recognition.status == Recognition.Status.PENDING:
+        lifecycle.queue(recognition)
+        recognition = lifecycle.wait(recognition, settings.CHECKOUT_RECOGNIZE_WAIT_SECONDS)
+        if recognition.status == Recognition.Status.PENDING:  # slow worker: the client polls
             poll = request.build_absolute_uri(reverse("recognition-detail", args=[recognition.pk]))
-            return Response(
-                {"id": recognition.pk, "status": recognition.status, "poll": poll},
-                status=status.HTTP_202_ACCEPTED,
-                headers={"Location": poll},
-            )
+            body = {"id": recognition.pk, "status": recognition.status, "poll": poll}
+            body["ends_by"] = lifecycle.deadline_of(recognition)
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": poll})
         if recognition.status == Recognition.Status.FAILED:
             if recognition.failure == Recognition.Failure.BAD_IMAGE:
                 raise exceptions.ValidationError({"image": [recognition.error]}, code="bad_image")
@@ -100,6 +92,10 @@ class RecognitionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         customer = customer_of(self.request)
         queryset = super().get_queryset()
         return queryset.filter(customer=customer) if customer is not None else queryset
+
+    def get_object(self) -> Recognition:
+        """The recognition, after the watchdog had its say: a poll never sees one pending for ever."""
+        return lifecycle.enforce_deadline(super().get_object())
 
     def _answer(self, recognition: Recognition) -> Response:
         return Response(RecognitionSerializer(recognition, context={"request": self.request}).data)

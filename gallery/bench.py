@@ -73,28 +73,34 @@ def machine_facts() -> dict:
 
 # ---- live: upload -> recognisable, delete -> gone --------------------------------------------
 def start_workers(
-    log_dir: Path, *, env: dict[str, str] | None = None, prefix: str = "bench", timeout: float = 120
+    log_dir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    prefix: str = "bench",
+    timeout: float = 120,
+    queues: tuple[str, ...] = ("gallery", "recognition"),
 ) -> list[subprocess.Popen]:
-    """A gallery and a recognition worker (``env``, else this process's environment); waits until
-    both answer a ping.  The benchmark and the integration tests start their workers here."""
-    from smart_container.celery import app
-
+    """One worker per queue (``env``, else this process's environment); waits until each says it
+    is ready (consuming) in its log, which works whatever broker ``env`` names.  The benchmark,
+    the integration tests and the fault tests start their workers here."""
     run = uuid.uuid4().hex[:8]
-    names = set()
-    procs = []
-    for queue in ("gallery", "recognition"):
+    started = []
+    for queue in queues:
         name = f"{prefix}-{queue}-{run}@{platform.node()}"
-        names.add(name)
-        log = (log_dir / f"{prefix}-{queue}.log").open("wb")
+        path = log_dir / f"{prefix}-{queue}.log"
         cmd = [sys.executable, "-m", "celery", "-A", "smart_container", "worker", "-Q", queue, "-c", "1", "-n", name]
         cmd += ["--without-gossip", "--without-mingle", "-l", "INFO"]
-        procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT))
+        with path.open("wb") as log:
+            proc = subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        started.append((proc, path, f"{name} ready."))
+    procs = [proc for proc, _, _ in started]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if names <= {n for reply in app.control.ping(timeout=1.0) for n in reply}:
+        if all(ready in path.read_text(errors="replace") for _, path, ready in started):
             return procs
         if any(p.poll() is not None for p in procs):
             break
+        time.sleep(0.2)
     stop_workers(procs)
     raise RuntimeError(f"{prefix} workers did not start in {timeout:.0f} s; see {log_dir}/{prefix}-*.log")
 

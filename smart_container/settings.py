@@ -404,6 +404,11 @@ WECHATPAY_REQUIRED_SETTINGS = [
 
 # --- Checkout (the customer's photo -> cart -> order).  docs/checkout.md
 CHECKOUT_RECOGNIZE_WAIT_SECONDS = env.float("CHECKOUT_RECOGNIZE_WAIT_SECONDS", default=5.0)
+# A recognition always ends (checkout/lifecycle.py, docs/failure-modes.md): the task's time limit,
+# re-sent when left untouched this long (a lost message), failed "timeout" at the deadline.
+CHECKOUT_RECOGNITION_TIME_LIMIT_SECONDS = env.int("CHECKOUT_RECOGNITION_TIME_LIMIT_SECONDS", default=20)
+CHECKOUT_RECOGNITION_REQUEUE_SECONDS = env.int("CHECKOUT_RECOGNITION_REQUEUE_SECONDS", default=15)
+CHECKOUT_RECOGNITION_DEADLINE_SECONDS = env.int("CHECKOUT_RECOGNITION_DEADLINE_SECONDS", default=45)
 CHECKOUT_MAX_UPLOAD_BYTES = env.int("CHECKOUT_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
 CHECKOUT_MAX_UPLOAD_PIXELS = env.int("CHECKOUT_MAX_UPLOAD_PIXELS", default=24_000_000)
 CHECKOUT_DEFAULT_STORE = env("CHECKOUT_DEFAULT_STORE", default="demo")

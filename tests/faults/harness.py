@@ -78,11 +78,24 @@ class OwnRedis:
             self.kill()
 
 
+class Blackhole:
+    """A TCP port that completes connections and never answers: a frozen server, as clients see it."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)  # never accepted: the kernel queues the connections, nobody reads
+        self.port = self.sock.getsockname()[1]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 class Server:
     """``gunicorn smart_container.wsgi`` on a free port, as in production."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 2):
-        self.log = log_dir / "gunicorn.log"
+    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 2, name: str = "gunicorn", healthy=True):
+        self.log = log_dir / f"{name}.log"
         cmd = [sys.executable, "-m", "gunicorn", "smart_container.wsgi", "-b", "127.0.0.1:0", "-w", str(workers)]
         cmd += ["--timeout", "30", "--graceful-timeout", "5"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
@@ -92,7 +105,10 @@ class Server:
             f"gunicorn to listen (log: {self.log})",
         )
         self.url = found.group(1)
-        wait_until(lambda: self._get("/healthz").status_code == 200, 60, "the server's /healthz")
+        if healthy:
+            wait_until(lambda: self._get("/healthz").status_code == 200, 60, "the server's /healthz")
+        else:  # answering at all: its workers have booted
+            wait_until(lambda: isinstance(self._get("/healthz").status_code, int), 60, "the server to answer")
 
     def _get(self, path: str):
         try:

@@ -33,7 +33,7 @@ from tests.recognition.conftest import ITEM_A, encode, models, pattern, scene  #
 from tests.wechat_fixtures import APP_ID, MCH_ID, merchant_keys, platform_keys  # noqa: F401 - fixtures
 from wechat_fake import FakeWeChat
 
-from .harness import OwnRedis, ProductLock, Server, children, kill9, wait_until
+from .harness import Blackhole, OwnRedis, ProductLock, Server, children, kill9, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -51,6 +51,7 @@ REQUEUE_SECONDS = 15  # CHECKOUT_RECOGNITION_REQUEUE_SECONDS default
 DEADLINE_SECONDS = 45  # CHECKOUT_RECOGNITION_DEADLINE_SECONDS default
 HEALTHZ_SECONDS = 2.0  # HEALTHZ_TIMEOUT_SECONDS default
 FAST_503_SECONDS = 3.0  # one Redis socket timeout (1 s) and the retries around it, with margin
+DATABASE_CONNECT_SECONDS = 3  # DATABASE_CONNECT_TIMEOUT_SECONDS default
 _codes = itertools.count(1)
 
 
@@ -348,3 +349,23 @@ def test_redis_killed_during_a_recognition_the_configured_wait_is_kept(server, w
     body = poll_until_ended(session, server, response.json()["id"], timeout=10)
     assert body["status"] == "done"
     print(f"\nfault: Redis killed mid-recognition, still running -> 202 in {took:.2f} s, then done")
+
+
+def test_frozen_database_healthz_and_login_answer_503_within_their_bounds(stack_env, logs, redis_up):
+    """A PostgreSQL that accepts connections and never answers (the shared server is not touched:
+    this web server is pointed at a port that behaves like a frozen one)."""
+    frozen = Blackhole()
+    env = {**stack_env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{frozen.port}/frozen"}
+    web = Server(env, logs, name="gunicorn-frozen-db", healthy=False)
+    try:
+        response, took_healthz = timed(requests.get, f"{web.url}/healthz")
+        assert response.status_code == 503 and response.json()["database"]["ok"] is False
+        response, took_login = timed(login, web)
+        assert_503_shape(response)
+        assert response.json()["error"]["message"].startswith("The database is unavailable")
+    finally:
+        web.stop()
+        frozen.close()
+    assert took_healthz < HEALTHZ_SECONDS + 0.5, took_healthz
+    assert took_login < DATABASE_CONNECT_SECONDS + 1.5, took_login
+    print(f"\nfault: database frozen -> 503 in healthz {took_healthz:.2f} s, login {took_login:.2f} s")

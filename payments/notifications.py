@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from contextlib import contextmanager
 
@@ -19,24 +20,38 @@ from .wechatpay import get_gateway
 logger = logging.getLogger(__name__)
 
 
+def _claim_nonce(key: str) -> bool | None:
+    """True if the nonce is new, False if seen (a replay), None if the cache cannot tell."""
+    try:
+        return bool(cache.add(key, 1, timeout=2 * settings.WECHATPAY_NOTIFY_MAX_AGE_SECONDS))
+    except Exception as exc:
+        logger.warning("notification replay check skipped, the cache is unavailable: %s", exc)
+        return None
+
+
 @contextmanager
 def _verified_notification(kind: str, headers: dict[str, str], body: bytes, gateway: PaymentGateway):
     """Verify and decrypt a notification, refuse a replay, and log every refusal.
 
     The signed nonce is claimed only once the signature checks out, and given back if the
     notification is then refused or fails, so WeChat's own retry of it is not taken for a replay.
+    With the cache unavailable the replay check is skipped: the database alone decides, as the
+    payment and refund rows are changed once, under their locks, whatever arrives twice.
     """
     try:
         note = gateway.parse_notification(headers, body)
         key = f"wechatpay:notify-nonce:{headers['Wechatpay-Nonce']}:{headers['Wechatpay-Timestamp']}"
-        if not cache.add(key, 1, timeout=2 * settings.WECHATPAY_NOTIFY_MAX_AGE_SECONDS):
+        claimed = _claim_nonce(key)
+        if claimed is False:
             raise NotificationRejected(
                 fields={"headers": ["This notification (nonce) was already received: a replay."]}
             )
         try:
             yield note
         except Exception:
-            cache.delete(key)
+            if claimed:
+                with contextlib.suppress(Exception):
+                    cache.delete(key)
             raise
     except NotificationRejected as exc:
         logger.warning("%s notification refused: %s", kind, exc.message)

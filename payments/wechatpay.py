@@ -41,6 +41,17 @@ NOTIFY_HEADERS = (
 )
 
 
+def _fen(amount: Any, key: str) -> int:
+    """A fen amount exactly as sent: a JSON integer; 14180.9 or "14180" is refused, never truncated.
+
+    An absent amount is -1, which no payment or refund matches.
+    """
+    value = amount.get(key, -1) if isinstance(amount, dict) else None
+    if type(value) is not int:
+        raise NotificationRejected(fields={"resource": [f"amount.{key} must be a JSON integer of fen, not {value!r}."]})
+    return value
+
+
 def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -60,7 +71,7 @@ class WeChatPayGateway:
         notify_url: str,
         refund_notify_url: str,
         notify_max_age_seconds: int,
-        timeout: float = 10.0,
+        timeout: float,
     ):
         self.app_id, self.mch_id, self.apiv3_key = app_id, mch_id, apiv3_key
         self.platform_public_key_id = platform_public_key_id
@@ -77,7 +88,7 @@ class WeChatPayGateway:
             notify_url=notify_url,
             public_key=platform_public_key,
             public_key_id=platform_public_key_id,
-            timeout=(3, timeout),
+            timeout=timeout,  # seconds, to connect and between reads (WECHATPAY_HTTP_TIMEOUT_SECONDS)
         )
         # wechatpayv3 has no base-URL option; its Core keeps the host in one attribute.
         self._client._core._gate_way = base_url.rstrip("/")
@@ -140,7 +151,7 @@ class WeChatPayGateway:
             return None
         if code != 200 or not body:
             raise self._rejected(code, body)
-        return self.transaction_from(body)
+        return self._answer(self.transaction_from, body, "query")
 
     def close(self, out_trade_no: str) -> None:
         code, body = self._call("close", self._client.close, out_trade_no=out_trade_no)
@@ -161,7 +172,7 @@ class WeChatPayGateway:
         )
         if code != 200 or not body:
             raise self._rejected(code, body)
-        return self.refund_from(body)
+        return self._answer(self.refund_from, body, "refund")
 
     def query_refund(self, out_refund_no: str) -> RefundState | None:
         code, body = self._call("refund query", self._client.query_refund, out_refund_no=out_refund_no)
@@ -169,9 +180,18 @@ class WeChatPayGateway:
             return None
         if code != 200 or not body:
             raise self._rejected(code, body)
-        return self.refund_from(body)
+        return self._answer(self.refund_from, body, "refund query")
 
     # --- translating WeChat's JSON into our facts
+    @staticmethod
+    def _answer(convert, body: dict[str, Any], what: str):
+        """An API answer turned into our facts; a malformed one means the provider answered nonsense."""
+        try:
+            return convert(body)
+        except NotificationRejected as exc:
+            logger.warning("wechat pay %s answered a malformed resource: %s", what, exc.message)
+            raise GatewayUnavailable() from exc
+
     def transaction_from(self, resource: dict[str, Any]) -> TransactionState:
         amount = resource.get("amount") or {}
         return TransactionState(
@@ -179,7 +199,7 @@ class WeChatPayGateway:
             mch_id=str(resource.get("mchid", "")),
             out_trade_no=str(resource.get("out_trade_no", "")),
             trade_state=str(resource.get("trade_state", "")),
-            amount_fen=int(amount.get("total", -1)),
+            amount_fen=_fen(amount, "total"),
             transaction_id=resource.get("transaction_id"),
             success_time=_parse_time(resource.get("success_time")),
             payer_openid=(resource.get("payer") or {}).get("openid"),
@@ -193,7 +213,7 @@ class WeChatPayGateway:
             out_trade_no=str(resource.get("out_trade_no", "")),
             refund_id=str(resource.get("refund_id", "")),
             status=str(resource.get("status") or resource.get("refund_status") or ""),
-            amount_fen=int(amount.get("refund", -1)),
+            amount_fen=_fen(amount, "refund"),
             success_time=_parse_time(resource.get("success_time")),
         )
 
@@ -274,6 +294,7 @@ def _gateway_for(config: tuple) -> WeChatPayGateway:
         "notify_url",
         "refund_notify_url",
         "notify_max_age_seconds",
+        "timeout",
     ]
     values = dict(zip(names, config, strict=True))
     return WeChatPayGateway(
@@ -298,5 +319,6 @@ def get_gateway() -> WeChatPayGateway:
             settings.WECHATPAY_NOTIFY_URL,
             settings.WECHATPAY_REFUND_NOTIFY_URL,
             settings.WECHATPAY_NOTIFY_MAX_AGE_SECONDS,
+            settings.WECHATPAY_HTTP_TIMEOUT_SECONDS,
         )
     )

@@ -379,6 +379,7 @@ AUTH_REFRESH_TOKEN_SECONDS = env.int("AUTH_REFRESH_TOKEN_SECONDS", default=30 * 
 
 # --- WeChat Pay v3 (payments).  docs/checkout.md
 WECHATPAY_BASE_URL = env("WECHATPAY_BASE_URL", default="https://api.mch.weixin.qq.com")
+WECHATPAY_HTTP_TIMEOUT_SECONDS = env.float("WECHATPAY_HTTP_TIMEOUT_SECONDS", default=10.0)  # connect, and per read
 WECHATPAY_MCH_ID = env("WECHATPAY_MCH_ID", default="")
 WECHATPAY_MCH_CERT_SERIAL_NO = env("WECHATPAY_MCH_CERT_SERIAL_NO", default="")
 WECHATPAY_MCH_PRIVATE_KEY_FILE = env("WECHATPAY_MCH_PRIVATE_KEY_FILE", default="")

@@ -45,6 +45,12 @@ SCHEDULES = [
         "Close orders left unpaid past ORDER_PAYMENT_TIMEOUT_SECONDS and release their stock.",
     ),
     Schedule(
+        "checkout: end overdue recognitions",
+        "checkout.tasks.sweep_recognitions",
+        {"minute": "*"},
+        "Send again recognitions left untouched (lost with a worker), fail those past their deadline.",
+    ),
+    Schedule(
         "payments: settle pending refunds",
         "payments.tasks.sync_pending_refunds",
         {"minute": "*/5"},

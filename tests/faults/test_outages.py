@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import time
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
@@ -257,8 +258,8 @@ def test_pool_child_killed_mid_task_the_message_is_redelivered_and_the_recogniti
     assert took < DEADLINE_SECONDS, f"{took:.1f} s after the kill"
     # reject_on_worker_lost put the message back at once (the new child then loads its models).
     log = worker.log()
-    received = re.findall(r"recognize_photo\[(\S+)\] received", log)
-    assert "WorkerLostError" in log and len(received) == 2 and len(set(received)) == 1, log[-3000:]
+    received = Counter(re.findall(r"recognize_photo\[(\S+)\] received", log))  # the warm-up's once
+    assert "WorkerLostError" in log and max(received.values()) == 2, log[-3000:]
     print(f"\nfault: pool child killed mid-task -> done {took:.1f} s after the kill")
 
 

@@ -9,6 +9,7 @@ operation, each error status the operation can answer, all in the one error shap
 - 401 when credentials can be sent (an invalid or expired Bearer token), 403 unless the
   operation is open to anyone, 404 for a path with parameters or a paginated list (a page out
   of range), 409 for a write (a uniqueness race lost at the database), 429 for a throttled view;
+- 503 everywhere (a dependency down or frozen: smart_container.api.unavailable);
 - whatever a view declares with ``@api_errors({409: "why", 503: "why"})`` on top.
 
 Security requirements list only the authentication the operation accepts: a permission class
@@ -36,7 +37,7 @@ DESCRIPTIONS = {
     415: "The request body is not of a media type this endpoint accepts.",
     429: "Too many requests from this client; retry after the Retry-After seconds.",
     502: "WeChat refused our credentials (a configuration problem on our side).",
-    503: "A service this needs is unavailable; retry later.",
+    503: "A service this needs is unavailable (the database, Redis, WeChat); retry later (Retry-After when given).",
 }
 
 
@@ -122,6 +123,7 @@ class AutoSchema(SpectacularAutoSchema):
             statuses[409] = ""
         if self.view.get_throttles():
             statuses[429] = ""
+        statuses[503] = ""  # the database or Redis down or frozen, every operation (docs/failure-modes.md)
         statuses |= self._declared_errors()
         return {code: text or DESCRIPTIONS.get(code, "") for code, text in sorted(statuses.items())}
 

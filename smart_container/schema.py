@@ -9,7 +9,7 @@ operation, each error status the operation can answer, all in the one error shap
 - 401 when credentials can be sent (an invalid or expired Bearer token), 403 unless the
   operation is open to anyone, 404 for a path with parameters or a paginated list (a page out
   of range), 409 for a write (a uniqueness race lost at the database), 429 for a throttled view;
-- 503 everywhere (a dependency down or frozen: smart_container.api.unavailable);
+- 503 everywhere (a dependency down or frozen: smart_container.api.dependency_error);
 - whatever a view declares with ``@api_errors({409: "why", 503: "why"})`` on top.
 
 Security requirements list only the authentication the operation accepts: a permission class

@@ -10,25 +10,12 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from tests.wechat_fixtures import merchant_keys, platform_keys, wechat  # noqa: F401 - fixtures
+from tests.faults.conftest import DEAD_REDIS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DEAD_REDIS = "redis://127.0.0.1:1/0"  # connection refused at once
 
-
-@pytest.fixture
-def dead_cache(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-
-
-def test_login_while_the_cache_is_down_is_a_fast_503_in_the_error_shape(wechat, dead_cache):  # noqa: F811
+def test_login_while_the_cache_is_down_is_a_fast_503_in_the_error_shape(wechat, dead_cache):
     started = time.monotonic()
     response = APIClient().post("/api/v1/auth/wechat/login", {"code": "alice-1"}, format="json")
     assert time.monotonic() - started < 3

@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.images import ImageRejected, inspect_image
 from tests.faults.bombs import jpeg_claiming, png_claiming
-from tests.wechat_fixtures import api, customer  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +35,8 @@ def test_a_header_that_breaks_the_decoder_is_rejected_not_raised():
         inspect_image(bytes(data))
 
 
-@pytest.fixture
-def checkout_store(db):
-    from catalog.models import Store
-
-    return Store.objects.create(code="demo", name="Demo")
-
-
 @pytest.mark.parametrize("name", BOMBS)
-def test_checkout_upload_of_a_bomb_is_a_400(api, checkout_store, name):  # noqa: F811 - fixture
+def test_checkout_upload_of_a_bomb_is_a_400(api, store, name):
     image = io.BytesIO(BOMBS[name])
     image.name = "basket.jpg"
     response = api.post("/api/v1/checkout/recognize", {"image": image}, format="multipart")

@@ -31,7 +31,7 @@ from gallery.models import GalleryEmbedding, GalleryWorker
 from gallery.services import Upload, add_photos
 from tests.gallery.conftest import engine_settings  # noqa: F401 - fixture
 from tests.recognition.conftest import ITEM_A, encode, models, pattern, scene  # noqa: F401 - fixture
-from tests.wechat_fixtures import APP_ID, MCH_ID, merchant_keys, platform_keys  # noqa: F401 - fixtures
+from tests.wechat_fixtures import APP_ID, MCH_ID
 from wechat_fake import FakeWeChat
 
 from .harness import Blackhole, OwnRedis, ProductLock, Server, children, kill9, wait_until
@@ -70,7 +70,7 @@ def own_redis(logs):
 
 
 @pytest.fixture(scope="module")
-def fake_wechat(merchant_keys):  # noqa: F811 - fixture
+def fake_wechat(merchant_keys):
     fake = FakeWeChat(
         app_id=APP_ID,
         app_secret="faults-app-secret",

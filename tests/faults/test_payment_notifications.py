@@ -8,24 +8,14 @@ import pytest
 from rest_framework.test import APIClient
 
 from orders.models import Order
-from tests.faults.test_dependency_errors import dead_cache  # noqa: F401 - fixture
-from tests.wechat_fixtures import (  # noqa: F401 - fixtures
-    api,
-    customer,
-    merchant_keys,
-    platform_keys,
-    post_notification,
-    products,
-    store,
-    wechat,
-)
+from tests.wechat_fixtures import post_notification
 
 pytestmark = pytest.mark.django_db
 NOTIFY = "/api/v1/payments/wechat/notify"
 
 
 @pytest.fixture
-def prepaid(api, store, products, wechat) -> Order:  # noqa: F811 - fixtures
+def prepaid(api, store, products, wechat) -> Order:
     lines = [{"sku": "SC0001", "quantity": 2}, {"sku": "SC0002", "quantity": 1}]
     response = api.post("/api/v1/orders", {"lines": lines}, format="json")
     assert response.status_code == 201, response.content
@@ -36,7 +26,7 @@ def prepaid(api, store, products, wechat) -> Order:  # noqa: F811 - fixtures
 
 
 @pytest.mark.parametrize("total", [1500.9, 1500.0, "1500", "abc", True, None])
-def test_an_amount_that_is_not_a_json_integer_is_refused(prepaid, wechat, total):  # noqa: F811
+def test_an_amount_that_is_not_a_json_integer_is_refused(prepaid, wechat, total):
     """Before: 1500.9 and "1500" were truncated to 1500 fen and accepted; "abc" was a 500."""
     note = wechat.payment_notification(prepaid.pk.hex, amount={"total": total, "currency": "CNY"})
     response = post_notification(APIClient(), NOTIFY, note)
@@ -46,7 +36,7 @@ def test_an_amount_that_is_not_a_json_integer_is_refused(prepaid, wechat, total)
     assert prepaid.status == "created" and prepaid.payments.get().state == "pending"
 
 
-def test_with_the_cache_down_a_notification_is_applied_once_by_the_database(prepaid, wechat, dead_cache):  # noqa: F811
+def test_with_the_cache_down_a_notification_is_applied_once_by_the_database(prepaid, wechat, dead_cache):
     """Before: 500 (the nonce check needed Redis).  Now the replay check is skipped and the
     payment's row lock and state make the second delivery a no-op."""
     note = wechat.payment_notification(prepaid.pk.hex)

@@ -16,7 +16,6 @@ from checkout.models import Recognition
 from checkout.tasks import recognize_photo
 from tests.checkout.conftest import engine_settings, gallery_products  # noqa: F401 - fixtures
 from tests.recognition.conftest import encode, models, scene  # noqa: F401 - fixtures
-from tests.wechat_fixtures import api, customer, store  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +41,7 @@ def _age(recognition: Recognition, **since) -> None:
     Recognition.objects.filter(pk=recognition.pk).update(**fields)
 
 
-def poll(api, recognition):  # noqa: F811 - fixture
+def poll(api, recognition):
     return api.get(f"/api/v1/checkout/recognitions/{recognition.pk}").json()
 
 
@@ -58,14 +57,14 @@ def test_a_poll_resends_a_recognition_left_untouched_and_it_completes(api, eager
     assert body["total_fen"] == 2 * 350 + 1200
 
 
-def test_a_recognition_past_its_deadline_fails_with_a_reason(api, eager, lost, settings):  # noqa: F811
+def test_a_recognition_past_its_deadline_fails_with_a_reason(api, eager, lost, settings):
     _age(lost, created_at=settings.CHECKOUT_RECOGNITION_DEADLINE_SECONDS + 1, updated_at=1)
     body = poll(api, lost)
     assert body["status"] == "failed" and body["failure"] == "timeout"
     assert body["error"] == "Recognition took too long; please take the photo again."
 
 
-def test_the_beat_sweep_ends_recognitions_nobody_polls(eager, lost, customer, store, settings):  # noqa: F811
+def test_the_beat_sweep_ends_recognitions_nobody_polls(eager, lost, customer, store, settings):
     overdue = services.create_recognition(customer=customer, store=store, data=encode(scene()))
     _age(overdue, created_at=settings.CHECKOUT_RECOGNITION_DEADLINE_SECONDS + 1, updated_at=30)
     assert lifecycle.sweep() == {"checked": 1, "failed": 1}  # the fresh one is not even looked at

@@ -125,7 +125,7 @@ def test_embedded_default_migrates_seeds_and_serves(tmp_path):
     (catalog / "images" / "a.jpg").write_bytes(image_bytes())
     (catalog / "catalog.csv").write_text("sku,name,price,image\nE1,Embedded,2.5,images/a.jpg\n")
     env = {"SC_VAR_DIR": str(tmp_path / "var")}
-    prepared = run_python("", env, "manage.py", "rundemo", "--catalog", str(catalog), "--no-serve")
+    prepared = run_python("", env, "manage.py", "rundemo", "--catalog", str(catalog), "--no-serve", "--no-fetch")
     assert prepared.returncode == 0, prepared.stderr
     assert "1 created" in prepared.stdout and "Admin:" in prepared.stdout
     password = (tmp_path / "var" / "demo_admin_password").read_text().strip()

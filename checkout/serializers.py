@@ -113,6 +113,14 @@ class OrderLineRequestSerializer(serializers.Serializer):
 
 
 class OrderCreateSerializer(serializers.Serializer):
-    recognition = serializers.UUIDField(required=False, help_text="The recognition this cart came from.")
+    recognition = serializers.UUIDField(
+        required=False, help_text="The recognition whose cart (as corrected) to order; `lines` may then be left out."
+    )
     store = serializers.SlugField(required=False, help_text="Store code; defaults to the recognition's store.")
-    lines = OrderLineRequestSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    lines = OrderLineRequestSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=MAX_LINES,
+        required=False,
+        help_text="What to order; without it, the recognition's current cart.",
+    )

@@ -265,8 +265,11 @@ def remove_box(recognition: Recognition, box_id: int) -> Recognition:
 
 # --- ordering
 @transaction.atomic
-def place_order(*, customer: Customer, lines: list[dict], recognition=None, store: str | None = None) -> Order:
-    """Order ``lines`` (SKU and quantity only) for ``customer``, priced and reserved by orders.services."""
+def place_order(
+    *, customer: Customer, lines: list[dict] | None = None, recognition=None, store: str | None = None
+) -> Order:
+    """Order ``lines`` (SKU and quantity only), or else the recognition's current cart, for
+    ``customer``; priced and reserved by orders.services."""
     rec = None
     if recognition is not None:
         rec = Recognition.objects.select_for_update().filter(pk=recognition, customer=customer).first()
@@ -274,6 +277,14 @@ def place_order(*, customer: Customer, lines: list[dict], recognition=None, stor
             raise InvalidInput(fields={"recognition": ["No such recognition of yours."]})
         if rec.order_id is not None and rec.order.status != Order.Status.CLOSED:
             raise CartLocked("This cart has already been ordered.")
+    if lines is None:
+        if rec is None:
+            raise exceptions.ValidationError({"lines": ["Give the lines to order, or the recognition to order."]})
+        if rec.status != Recognition.Status.DONE:
+            raise CartLocked(f"The recognition is {rec.status}; only a finished one has a cart to order.")
+        lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in rec.lines]
+        if not lines:
+            raise exceptions.ValidationError({"recognition": ["This cart is empty: add an item first."]})
     target_store = rec.store if rec is not None and not store else resolve_store(store)
     requested = [order_services.LineRequest(line["sku"], line["quantity"]) for line in lines]
     order = order_services.create_order(customer=customer, store=target_store, lines=requested)

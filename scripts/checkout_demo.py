@@ -4,7 +4,8 @@
     login -> recognize (a real photo) -> correct the cart if needed -> order -> pay
           -> WeChat "completes" the payment and sends its signed, encrypted notification -> paid receipt
 
-See docs/checkout.md for starting the fake (``python -m wechat_fake``) and the server.
+Start the server with ``python manage.py rundemo`` (it starts the fake WeChat too and writes
+its address to ``var/wechat_fake/env``, where this script finds it).  See docs/checkout.md.
 Exits non-zero, naming the step, if anything goes wrong.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import secrets
 import sys
 import time
@@ -19,7 +21,22 @@ from pathlib import Path
 
 import requests
 
-CATALOG = Path("/work/shared/datasets/retail_catalog")
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = next(
+    (p for p in (ROOT.parent / "shared" / "datasets" / "retail_catalog", Path("/work/shared/datasets/retail_catalog"))
+     if p.is_dir()),
+    ROOT.parent / "shared" / "datasets" / "retail_catalog",
+)  # fmt: skip
+
+
+def fake_from_env_file() -> str | None:
+    """The fake WeChat rundemo started: its address is in ``$SC_VAR_DIR/wechat_fake/env``."""
+    env_file = Path(os.environ.get("SC_VAR_DIR", ROOT / "var")) / "wechat_fake" / "env"
+    if env_file.is_file():
+        for line in env_file.read_text().splitlines():
+            if line.startswith("CHECKOUT_FAKE_PAY_URL="):
+                return line.split("=", 1)[1]
+    return None
 
 
 def step(name: str, response: requests.Response, *expected: int) -> dict:
@@ -33,10 +50,13 @@ def step(name: str, response: requests.Response, *expected: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", default="http://127.0.0.1:8000")
-    parser.add_argument("--fake", default="http://127.0.0.1:8701", help="The fake WeChat (python -m wechat_fake).")
+    parser.add_argument("--fake", help="The fake WeChat (default: the one rundemo started, from var/wechat_fake/env).")
     parser.add_argument("--photo", type=Path, default=CATALOG / "images" / "0001.jpg")
     parser.add_argument("--store", default="demo")
     args = parser.parse_args()
+    args.fake = args.fake or fake_from_env_file()
+    if not args.fake:
+        sys.exit("no fake WeChat: start the server with `manage.py rundemo`, or pass --fake URL")
     api = f"{args.server.rstrip('/')}/api/v1"
     http = requests.Session()
     _wait_for(f"{args.server.rstrip('/')}/healthz")
@@ -63,8 +83,7 @@ def main() -> None:
             http.post(f"{api}/checkout/recognitions/{recognition['id']}/lines", json={"sku": sku, "quantity": 1}),
             200,
         )
-    lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in recognition["lines"]]
-    order = step("order", http.post(f"{api}/orders", json={"recognition": recognition["id"], "lines": lines}), 201)
+    order = step("order the cart", http.post(f"{api}/orders", json={"recognition": recognition["id"]}), 201)
     print(f"     order {order['id']}: {order['total_fen']} fen, expires {order['expires_at']}")
 
     params = step("pay (prepay at WeChat Pay)", http.post(f"{api}/orders/{order['id']}/pay"), 200)

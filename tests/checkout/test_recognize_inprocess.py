@@ -211,6 +211,33 @@ def test_order_from_recognition_and_other_customers_locked_out(api, done, other_
     assert api.patch(f"{url}/lines/SKU-A", {"quantity": 1}, format="json").status_code == 409
 
 
+def test_order_by_recognition_id_alone_orders_the_cart_as_corrected(api, done, store):
+    url = f"/api/v1/checkout/recognitions/{done['id']}"
+    corrected = api.patch(f"{url}/lines/SKU-B", {"quantity": 3}, format="json").json()
+    response = api.post("/api/v1/orders", {"recognition": done["id"]}, format="json")  # no lines
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert {line["sku"]: line["quantity"] for line in body["lines"]} == {"SKU-A": 2, "SKU-B": 3}
+    assert body["total_fen"] == corrected["total_fen"] == 2 * 350 + 3 * 1200
+    record = Recognition.objects.get(pk=done["id"])
+    assert str(record.order_id) == body["id"] and record.corrected is True
+    assert api.post("/api/v1/orders", {"recognition": done["id"]}, format="json").status_code == 409
+
+
+def test_order_without_lines_needs_a_finished_non_empty_recognition(api, done, store):
+    neither = api.post("/api/v1/orders", {}, format="json")
+    assert neither.status_code == 400 and neither.json()["error"]["fields"][0]["field"] == "lines"
+    url = f"/api/v1/checkout/recognitions/{done['id']}"
+    for line in done["lines"]:
+        api.delete(f"{url}/lines/{line['sku']}")
+    empty = api.post("/api/v1/orders", {"recognition": done["id"]}, format="json")
+    assert empty.status_code == 400 and "empty" in empty.json()["error"]["message"]
+    Recognition.objects.filter(pk=done["id"]).update(status="pending")
+    pending = api.post("/api/v1/orders", {"recognition": done["id"]}, format="json")
+    assert pending.status_code == 409 and pending.json()["error"]["code"] == "cart_locked"
+    assert not Order.objects.exists()
+
+
 def test_recognize_is_throttled(api, eager, gallery_products, monkeypatch, settings):
     monkeypatch.setitem(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "recognize", "2/min")
     statuses = [recognize(api, b"not an image" * 10).status_code for _ in range(3)]

@@ -9,6 +9,7 @@ and serves.  Every step is idempotent, so it is also how a developer restarts th
 
 from __future__ import annotations
 
+import logging
 import secrets
 from io import StringIO
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport: str, no_serve: bool, no_fetch: bool, no_wechat_fake: bool, **options):
         source = chosen_source(options)  # refuses bad combinations before anything is done
+        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)  # not a line per in-process task
         call_command("migrate", interactive=False, verbosity=0)
         call_command("setup_schedules", stdout=StringIO())
         username, password = self._ensure_admin()

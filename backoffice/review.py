@@ -1,4 +1,5 @@
-"""The review queue: checkout photos the recognizer was unsure of, or the customer corrected.
+"""The review queue: checkout photos the recognizer was unsure of (a low score, a close
+runner-up, an unknown item), or the customer corrected.
 
 A reviewer sees the photo with its boxes and can add any box's crop to a product's gallery
 (gallery.services.add_crop), so the next photo of that product is recognised.
@@ -19,8 +20,9 @@ from .models import RecognitionReview
 
 
 def review_queue(min_score: float) -> QuerySet[Recognition]:
-    """Unreviewed finished recognitions with a low score, an unknown item, or a customer correction."""
-    flagged = Q(min_confidence__lt=min_score) | Q(corrected=True) | ~Q(unknown=[])
+    """Unreviewed finished recognitions with a low score, a line the engine was unsure of, an
+    unknown item, or a customer correction."""
+    flagged = Q(min_confidence__lt=min_score) | Q(unsure=True) | Q(corrected=True) | ~Q(unknown=[])
     return (
         Recognition.objects.filter(status=Recognition.Status.DONE, review__isnull=True)
         .filter(flagged)

@@ -16,7 +16,7 @@ def recognition_photo_path(instance: Recognition, filename: str) -> str:
 class Recognition(models.Model):
     """One recognised photo.  ``lines`` is the priced cart (server prices), kept as the customer edits it.
 
-    ``corrected`` and ``min_confidence`` feed the back office's review queue.
+    ``corrected``, ``unsure`` and ``min_confidence`` feed the back office's review queue.
     """
 
     class Status(models.TextChoices):
@@ -49,6 +49,9 @@ class Recognition(models.Model):
     total_fen = models.PositiveIntegerField(default=0)
     min_confidence = models.FloatField(null=True, blank=True, db_index=True)
     corrected = models.BooleanField(default=False, db_index=True, help_text="The customer changed the cart.")
+    unsure = models.BooleanField(
+        default=False, db_index=True, help_text="A cart line the engine was unsure of (its runner-up was close)."
+    )
     order = models.OneToOneField(
         "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="recognition"
     )

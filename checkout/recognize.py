@@ -46,4 +46,4 @@ def run_recognition(recognition_id: str) -> str:
     recognition.result = result
     services.reprice(recognition)
     recognition.status = Recognition.Status.DONE
-    return lifecycle.finish(recognition, ["lines", "unknown", "result", "total_fen", "min_confidence"])
+    return lifecycle.finish(recognition, ["lines", "unknown", "result", "total_fen", "min_confidence", "unsure"])

@@ -122,7 +122,8 @@ def price_result(result: dict[str, Any]) -> tuple[list[dict], list[dict]]:
 
 
 def reprice(recognition: Recognition) -> None:
-    """Put the catalog's current price, name and confidence on every line, and the total."""
+    """Put the catalog's current price, name and confidence on every line, the total, and
+    whether any line is unsure (for the review queue)."""
     products = _products({line["sku"] for line in recognition.lines})
     lines = []
     for line in recognition.lines:
@@ -140,6 +141,7 @@ def reprice(recognition: Recognition) -> None:
         lines.append(line)
     recognition.lines = lines
     recognition.total_fen = sum(line["subtotal_fen"] for line in lines)
+    recognition.unsure = any(line["unsure"] for line in lines)
     scores = [box["score"] for line in lines for box in line.get("boxes", [])]
     scores += [max([a["score"] for a in item["alternatives"]], default=0.0) for item in recognition.unknown]
     recognition.min_confidence = min(scores) if scores else None
@@ -158,7 +160,9 @@ def _editable(recognition: Recognition) -> Recognition:
 def _save_correction(recognition: Recognition) -> Recognition:
     recognition.corrected = True
     reprice(recognition)
-    recognition.save(update_fields=["lines", "unknown", "total_fen", "min_confidence", "corrected", "updated_at"])
+    recognition.save(
+        update_fields=["lines", "unknown", "total_fen", "min_confidence", "unsure", "corrected", "updated_at"]
+    )
     return recognition
 
 

@@ -34,12 +34,32 @@ def recognitions(shop, customer, settings):
         "corrected": make_recognition(
             shop, customer, engine_result([("COLA", 0.9, [0, 0, 100, 100])]), min_confidence=0.9, corrected=True
         ),
+        "unsure": make_recognition(  # a high score, but the runner-up was close: the engine said "unsure"
+            shop, customer, engine_result([("TEA", 0.88, [0, 0, 100, 100])]), min_confidence=0.88, unsure=True
+        ),
     }
 
 
-def test_queue_holds_low_score_unknown_and_corrected(login, recognitions):
-    queue = login("manager").get(reverse("backoffice:review")).context["page_obj"].object_list
-    assert {r.pk for r in queue} == {recognitions[k].pk for k in ("low", "unknown", "corrected")}
+def test_queue_holds_low_score_unsure_unknown_and_corrected(login, recognitions):
+    response = login("manager").get(reverse("backoffice:review"))
+    queue = response.context["page_obj"].object_list
+    assert {r.pk for r in queue} == {recognitions[k].pk for k in ("low", "unknown", "corrected", "unsure")}
+    assert '<span class="badge warn">unsure</span>' in response.content.decode()
+
+
+def test_a_recognised_cart_with_an_unsure_line_is_flagged(shop, customer, products):
+    from checkout import services
+
+    result = engine_result([("COLA", 0.9, [0, 0, 100, 100]), ("TEA", 0.86, [110, 0, 210, 100])])
+    result["lines"][1]["boxes"][0]["unsure"] = True
+    rec = make_recognition(shop, customer, result)
+    rec.lines, rec.unknown = services.price_result(result)
+    services.reprice(rec)
+    rec.save()
+    assert rec.unsure is True and rec.min_confidence == 0.86  # above the review score, flagged all the same
+    services.set_quantity(rec, "TEA", 0)
+    rec.refresh_from_db()
+    assert rec.unsure is False and rec.corrected is True  # the unsure line is gone; the correction is the flag now
 
 
 def test_photo_page_draws_every_box(login, recognitions):

@@ -18,9 +18,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.management.commands._options import add_source_arguments, chosen_source
 from recognition import downloads, runtime
 from recognition.conf import model_status
+
+from ._demo_options import add_source_arguments, chosen_source
 
 DEMO_DATA_LOCAL_COPY = (
     "for a local copy pass --catalog DIR (catalog.csv + photos, e.g. ../shared/datasets/retail_catalog) "

@@ -10,10 +10,10 @@ from django.core.management.base import BaseCommand, CommandError
 from catalog.importer import CatalogFolderError, ensure_store, import_catalog
 from catalog.paddleclas import import_paddleclas_gallery
 from gallery import services as gallery_services
-from gallery.status import summary_lines
+from gallery.selectors import summary_lines
 from recognition.conf import model_status
 
-from ._options import add_source_arguments, chosen_source
+from ._demo_options import add_source_arguments, chosen_source
 
 
 class Command(BaseCommand):

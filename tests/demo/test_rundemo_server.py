@@ -134,6 +134,7 @@ def test_readme_run_command_serves_the_whole_checkout_journey(tmp_path, download
         assert "products: 3 created" in output and "photos: 5 added" in output  # one product per label
         assert "gallery: 5 photos indexed, 0 pending, 0 failed" in output
         assert "Traceback" not in output
+        assert "Task gallery.tasks.embed_image" not in output  # the summary says it all, not a line per photo
         api = f"{base}/api/v1"
         http = requests.Session()
 

@@ -283,12 +283,12 @@ def place_order(
             raise CartLocked("This cart has already been ordered.")
     if lines is None:
         if rec is None:
-            raise exceptions.ValidationError({"lines": ["Give the lines to order, or the recognition to order."]})
+            raise InvalidInput(fields={"lines": ["Give the lines to order, or the recognition to order."]})
         if rec.status != Recognition.Status.DONE:
             raise CartLocked(f"The recognition is {rec.status}; only a finished one has a cart to order.")
         lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in rec.lines]
         if not lines:
-            raise exceptions.ValidationError({"recognition": ["This cart is empty: add an item first."]})
+            raise InvalidInput(fields={"recognition": ["This cart is empty: add an item first."]})
     target_store = rec.store if rec is not None and not store else resolve_store(store)
     requested = [order_services.LineRequest(line["sku"], line["quantity"]) for line in lines]
     order = order_services.create_order(customer=customer, store=target_store, lines=requested)

@@ -13,7 +13,7 @@ def flag_unsure_carts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checkout', '0002_customer_in_accounts'),
+        ('checkout', '0003_recognition_failure_reasons'),
     ]
 
     operations = [

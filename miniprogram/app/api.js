@@ -337,12 +337,12 @@ function searchProducts(search) {
 
 // --- orders and payment
 /**
- * Order a recognition's cart: the server prices it and reserves the stock.
- * @param {{id: string, lines: Array<{sku: string, quantity: number}>}} cart
+ * Order a recognition's cart as the server holds it (corrections included): the server prices it
+ * and reserves the stock, so the app sends no lines of its own.
+ * @param {{id: string}} cart
  */
 function createOrder(cart) {
-  const lines = cart.lines.map((line) => ({sku: line.sku, quantity: line.quantity}))
-  return json({path: '/orders', method: 'POST', data: {recognition: cart.id, lines}})
+  return json({path: '/orders', method: 'POST', data: {recognition: cart.id}})
 }
 
 /** @param {string} id */

@@ -10,6 +10,7 @@ import base64
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,20 @@ def horizontal_overflow(driver: webdriver.Chrome) -> int:
     )
 
 
+def has_chinese_font() -> bool:
+    """Whether fontconfig knows a font with Chinese glyphs (without one, Chinese shows as boxes)."""
+    if not shutil.which("fc-list"):
+        return False
+    return bool(subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip())
+
+
 def screenshot(driver: webdriver.Chrome, name: str) -> Path:
-    """The whole page as a PNG under test-artifacts/screenshots/, for a person to look at."""
+    """The whole page as a PNG under test-artifacts/screenshots/, for a person to look at.
+
+    Where CI requires the browser it also requires a Chinese font: a screenshot of boxes where
+    the Chinese should be is no use to the person looking at it."""
+    if os.environ.get("SC_REQUIRE_BROWSER") and not has_chinese_font():
+        pytest.fail("no font with Chinese glyphs: apt-get install fonts-noto-cjk")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # A viewport as tall as the page, so what sticks to the bottom of the screen is drawn at the bottom.
     width, height, full = driver.execute_script(

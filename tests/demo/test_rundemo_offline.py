@@ -1,6 +1,8 @@
 """rundemo on a machine without internet: every download failure is one line naming the URL and
 the setting or flag that points to a local copy; and the README's offline form (the stand-in
-models and catalog of ../shared) serves checkout photos one after another."""
+models and catalog of ../shared) serves checkout photos one after another, through the API and on
+``/checkout/`` in a phone-sized Chromium: five whole checkouts in a row, each photographed,
+corrected, paid at the development fake and ended with a receipt."""
 
 from __future__ import annotations
 
@@ -10,8 +12,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 from recognition.engine import model_store
+from tests.backoffice.browser import PHONE, chromium, horizontal_overflow, needs_chromium, screenshot, set_viewport
 from tests.demo.test_rundemo_server import ROOT, DemoProcess, clean_env, free_port, wait_until_serving
 from tests.recognition.conftest import models  # noqa: F401 - fixture
 
@@ -56,9 +62,11 @@ def test_demo_gallery_unreachable_names_the_url_and_the_catalog_flag(tmp_path, m
 
 
 @pytest.mark.skipif(SHARED is None, reason="needs ../shared (stand-in models and the retail catalog)")
+@needs_chromium
 def test_readme_offline_form_serves_photo_after_photo(tmp_path):
     """``SHITU_MODEL_CACHE=../shared/models python manage.py rundemo --catalog ../shared/datasets/retail_catalog``
-    with the real network structures (random weights) and oneDNN: three photos, three carts."""
+    with the real network structures (random weights) and oneDNN: three photos, three carts by the
+    API; then five checkouts in a row on the phone page."""
     port = free_port()
     env = clean_env(SC_VAR_DIR=str(tmp_path / "var"), SHITU_MODEL_CACHE=str(SHARED / "models"))
     catalog = SHARED / "datasets" / "retail_catalog"
@@ -79,5 +87,70 @@ def test_readme_offline_form_serves_photo_after_photo(tmp_path):
             cart = answer.json()
             assert cart["status"] == "done" and "lines" in cart and "unknown" in cart
             assert cart["lines"] or cart["unknown"]  # the random-weight detector always finds boxes
+        checkout_five_times_on_a_phone(base, catalog, demo)
+        assert "Traceback" not in demo.output
     finally:
         demo.stop()
+
+
+def checkout_five_times_on_a_phone(base: str, catalog: Path, demo: DemoProcess) -> None:
+    """A shopper on a phone: log in once, then photograph, correct, pay and get a receipt, five
+    times, each started from the receipt's "new checkout" button.  The stand-in models have random
+    weights, so what a photo becomes is not known in advance: every unknown item is either picked
+    as the photographed product (by its SKU) or removed, and a recognised line gets one more."""
+    driver = chromium(*PHONE, accept_language="zh-CN,zh")
+    set_viewport(driver, *PHONE)
+    wait = WebDriverWait(driver, 60, ignored_exceptions=[Exception])
+    try:
+        driver.get(f"{base}/checkout/")
+        driver.find_element(By.ID, "login").click()
+        wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "label[for=photo]")))
+        receipts = set()
+        for n in range(1, 6):
+            sku, photo = f"SC000{n}", catalog / "images" / f"000{n}.jpg"
+            driver.find_element(By.ID, "photo").send_keys(str(photo))
+            wait.until(lambda d: any(e.is_displayed() for e in d.find_elements(By.CSS_SELECTOR, ".line")))
+            assert not driver.find_element(By.ID, "error").text, demo.output[-2000:]
+            correct_the_cart(driver, wait, sku)
+            total = driver.find_element(By.ID, "total").text
+            assert total.startswith("¥") and total != "¥0.00"
+            assert horizontal_overflow(driver) <= 0
+            screenshot(driver, f"demo-phone-checkout-{n}-cart")
+            tap(driver, driver.find_element(By.ID, "order"))
+            wait.until(ec.element_to_be_clickable((By.ID, "fake-pay"))).click()
+            wait.until(ec.visibility_of_element_located((By.ID, "receipt-section")))
+            assert "支付成功" in driver.find_element(By.CSS_SELECTOR, "#receipt-section h1").text
+            assert driver.find_element(By.ID, "receipt-total").text == total
+            receipts.add(driver.find_element(By.ID, "receipt-number").text)
+            screenshot(driver, f"demo-phone-checkout-{n}-receipt")
+            tap(driver, driver.find_element(By.ID, "new-checkout"))
+            wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "label[for=photo]")))
+        assert len(receipts) == 5  # five orders, each with its own number
+    finally:
+        driver.quit()
+
+
+def tap(driver, element) -> None:
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def correct_the_cart(driver, wait: WebDriverWait, sku: str) -> None:
+    """Pick the first unknown item as ``sku``, remove the others, add one to the first line."""
+    picked = False
+    while unknown := driver.find_elements(By.CSS_SELECTOR, "#unknown .line"):
+        count = len(unknown)
+        if not picked:
+            tap(driver, unknown[0].find_element(By.CSS_SELECTOR, ".pick-product"))
+            unknown[0].find_element(By.CSS_SELECTOR, ".pick input").send_keys(sku)
+            tap(driver, unknown[0].find_element(By.CSS_SELECTOR, ".pick .row button"))
+            picked = True
+        else:
+            tap(driver, unknown[0].find_element(By.CSS_SELECTOR, ".remove"))
+        wait.until(lambda d, c=count: len(d.find_elements(By.CSS_SELECTOR, "#unknown .line")) < c)
+    line = f'#lines .line[data-sku="{sku}"]' if picked else "#lines .line"
+    quantity = wait.until(lambda d: int(d.find_element(By.CSS_SELECTOR, f"{line} .qty").get_attribute("textContent")))
+    tap(driver, driver.find_elements(By.CSS_SELECTOR, f"{line} .stepper-qty button")[1])
+    wait.until(
+        lambda d: d.find_element(By.CSS_SELECTOR, f"{line} .qty").get_attribute("textContent") == str(quantity + 1)
+    )

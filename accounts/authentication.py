@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -42,14 +43,14 @@ class CustomerTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
+            raise exceptions.AuthenticationFailed(gettext("Authorization header must be 'Bearer <token>'."))
         try:
             claims = tokens.decode(header[1].decode("ascii", "replace"), "access")
         except TokenRejected as exc:  # DRF's authentication flow answers 401 + WWW-Authenticate for it
-            raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from exc
+            raise exceptions.AuthenticationFailed(str(exc.message), code=exc.code) from exc
         customer = Customer.objects.filter(pk=int(claims["sub"])).first()
         if customer is None:
-            raise exceptions.AuthenticationFailed("The customer of this token no longer exists.")
+            raise exceptions.AuthenticationFailed(gettext("The customer of this token no longer exists."))
         return CustomerUser(customer), claims
 
     def authenticate_header(self, request) -> str | None:
@@ -66,7 +67,7 @@ class CustomerTokenAuthentication(authentication.BaseAuthentication):
 
 class IsCustomer(permissions.BasePermission):
     authenticated_by = (CustomerTokenAuthentication,)  # what the schema offers (smart_container.schema)
-    message = "Log in with WeChat first (Authorization: Bearer <access token>)."
+    message = gettext_lazy("Log in with WeChat first (Authorization: Bearer <access token>).")
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.user, CustomerUser)
@@ -78,7 +79,7 @@ class IsCustomerOrStaff(permissions.BasePermission):
         authentication.SessionAuthentication,
         authentication.BasicAuthentication,
     )
-    message = "Log in with WeChat (customers) or as staff."
+    message = gettext_lazy("Log in with WeChat (customers) or as staff.")
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.user, CustomerUser) or bool(request.user and request.user.is_staff)

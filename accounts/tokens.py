@@ -9,8 +9,23 @@ from dataclasses import dataclass
 import jwt
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext, gettext_lazy
 
 from .errors import TokenRejected
+
+# Why a token is refused, said for each kind (a translator sees whole sentences).
+REFUSALS = {
+    "access": {
+        "expired": gettext_lazy("The access token has expired."),
+        "invalid": gettext_lazy("The access token is not valid."),
+        "wrong_kind": gettext_lazy("This is not an access token."),
+    },
+    "refresh": {
+        "expired": gettext_lazy("The refresh token has expired."),
+        "invalid": gettext_lazy("The refresh token is not valid."),
+        "wrong_kind": gettext_lazy("This is not a refresh token."),
+    },
+}
 
 ISSUER = "smart-container"
 
@@ -50,11 +65,11 @@ def decode(token: str, kind: str) -> dict:
             token, settings.SECRET_KEY, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub", "jti"]}
         )
     except jwt.ExpiredSignatureError as exc:
-        raise TokenRejected(f"The {kind} token has expired.", code="token_expired") from exc
+        raise TokenRejected(REFUSALS[kind]["expired"], code="token_expired") from exc
     except jwt.InvalidTokenError as exc:
-        raise TokenRejected(f"The {kind} token is not valid.") from exc
+        raise TokenRejected(REFUSALS[kind]["invalid"]) from exc
     if claims.get("typ") != kind:
-        raise TokenRejected(f"This is not a {kind} token.")
+        raise TokenRejected(REFUSALS[kind]["wrong_kind"])
     return claims
 
 
@@ -63,6 +78,6 @@ def rotate(refresh_token: str) -> tuple[int, TokenPair]:
     claims = decode(refresh_token, "refresh")
     remaining = max(1, int(claims["exp"] - time.time()))
     if not cache.add(f"auth:refresh-used:{claims['jti']}", 1, timeout=remaining):
-        raise TokenRejected("This refresh token has already been used.", code="token_reused")
+        raise TokenRejected(gettext("This refresh token has already been used."), code="token_reused")
     customer_id = int(claims["sub"])
     return customer_id, issue_tokens(customer_id)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext
 
 from smart_container.errors import InvalidInput
 
@@ -51,7 +52,9 @@ def code2session(code: str) -> WeChatIdentity:
         raise WeChatBusy() from exc
     errcode = body.get("errcode") or 0
     if errcode in INVALID_CODE_ERRORS:
-        raise InvalidInput(fields={"code": [f"WeChat rejected the login code ({body.get('errmsg')})."]})
+        raise InvalidInput(
+            fields={"code": [gettext("WeChat rejected the login code (%(reason)s).") % {"reason": body.get("errmsg")}]}
+        )
     if errcode in RATE_LIMITED_ERRORS:
         raise WeChatRateLimited(retry_after=60)
     if errcode in BUSY_ERRORS:

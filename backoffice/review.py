@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext
 
 from catalog.models import Product, ProductImage
 from checkout.models import Recognition
@@ -115,7 +116,7 @@ def add_box_to_gallery(recognition: Recognition, box_index: int, product: Produc
     """Crop box ``box_index`` of the photo into ``product``'s gallery.  True if a new photo was stored."""
     boxes = review_boxes(recognition)
     if not 0 <= box_index < len(boxes):
-        raise InvalidInput(fields={"box": [f"This photo has no box {box_index}."]})
+        raise InvalidInput(fields={"box": [gettext("This photo has no box %(box)s.") % {"box": box_index}]})
     with recognition.photo.open("rb") as fh:
         photo = fh.read()
     added = gallery_services.add_crop(

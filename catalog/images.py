@@ -8,6 +8,7 @@ import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext
 from PIL import Image, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"}
@@ -15,6 +16,10 @@ ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"}
 
 class ImageRejected(ValueError):
     """The bytes are not a photo we accept; the message says why."""
+
+
+def damaged(exc: Exception) -> str:
+    return gettext("image data is damaged or truncated (%(reason)s)") % {"reason": exc}
 
 
 @dataclass(frozen=True)
@@ -36,27 +41,37 @@ def inspect_image(data: bytes, *, max_pixels: int | None = None) -> ImageInfo:
     if max_pixels is None:
         max_pixels = settings.SHITU_MAX_IMAGE_PIXELS
     if not data:
-        raise ImageRejected("the file is empty")
+        raise ImageRejected(gettext("the file is empty"))
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt = img.format or ""
             width, height = img.size
     except UnidentifiedImageError as exc:
-        raise ImageRejected("not an image (JPEG, PNG, WebP or BMP expected)") from exc
+        raise ImageRejected(gettext("not an image (JPEG, PNG, WebP or BMP expected)")) from exc
     except Image.DecompressionBombError as exc:
         # Pillow refuses headers over twice its own limit before we can read the size: name ours.
         found = re.search(r"\((\d+) pixels\)", str(exc))
-        count = f"{found.group(1)} pixels" if found else "too many pixels"
-        raise ImageRejected(f"image declares {count}, more than {max_pixels} pixels") from exc
+        if found:
+            message = gettext("image declares %(count)s pixels, more than %(most)d pixels")
+        else:
+            message = gettext("image declares too many pixels, more than %(most)d pixels")
+        raise ImageRejected(message % {"count": found.group(1) if found else "", "most": max_pixels}) from exc
     except Exception as exc:  # any decoder's own error (OSError, SyntaxError, struct.error, ...)
-        raise ImageRejected(f"image data is damaged or truncated ({exc})") from exc
+        raise ImageRejected(damaged(exc)) from exc
     if fmt not in ALLOWED_FORMATS:
-        raise ImageRejected(f"image format {fmt or 'unknown'} is not accepted (JPEG, PNG, WebP or BMP expected)")
+        raise ImageRejected(
+            gettext("image format %(format)s is not accepted (JPEG, PNG, WebP or BMP expected)")
+            % {"format": fmt or gettext("unknown")}
+        )
     if width * height > max_pixels:
-        raise ImageRejected(f"image is {width}x{height}, more than {max_pixels} pixels")
+        raise ImageRejected(
+            gettext("image is %(width)dx%(height)d, more than %(most)d pixels")
+            % {"width": width, "height": height, "most": max_pixels}
+        )
     if min(width, height) < settings.SHITU_MIN_IMAGE_SIDE:
         raise ImageRejected(
-            f"image is {width}x{height}; each side must be at least {settings.SHITU_MIN_IMAGE_SIDE} pixels"
+            gettext("image is %(width)dx%(height)d; each side must be at least %(least)d pixels")
+            % {"width": width, "height": height, "least": settings.SHITU_MIN_IMAGE_SIDE}
         )
     try:
         with warnings.catch_warnings():
@@ -64,5 +79,5 @@ def inspect_image(data: bytes, *, max_pixels: int | None = None) -> ImageInfo:
             with Image.open(io.BytesIO(data)) as img:
                 img.load()
     except Exception as exc:  # truncated data, bad Huffman tables, broken chunks, Pillow's bomb guards
-        raise ImageRejected(f"image data is damaged or truncated ({exc})") from exc
+        raise ImageRejected(damaged(exc)) from exc
     return ImageInfo(ALLOWED_FORMATS[fmt], width, height)

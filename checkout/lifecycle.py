@@ -22,7 +22,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from smart_container.api import REDIS_ERRORS
 
@@ -30,11 +31,22 @@ from .models import Recognition
 
 logger = logging.getLogger(__name__)
 
+# What the customer is told, in the language of the request that asks (``failure_message``);
+# ``Recognition.error`` keeps the English record, with the decoder's own words for a bad photo.
 MESSAGES = {
-    Recognition.Failure.UNAVAILABLE: "Recognition is unavailable right now; try again in a few seconds.",
-    Recognition.Failure.TIMEOUT: "Recognition took too long; please take the photo again.",
-    Recognition.Failure.ENGINE: "Recognition is unavailable right now; try again soon.",
+    Recognition.Failure.BAD_IMAGE: gettext_lazy("The photo could not be decoded; please take another photo."),
+    Recognition.Failure.UNAVAILABLE: gettext_lazy("Recognition is unavailable right now; try again in a few seconds."),
+    Recognition.Failure.TIMEOUT: gettext_lazy("Recognition took too long; please take the photo again."),
+    Recognition.Failure.ENGINE: gettext_lazy("Recognition is unavailable right now; try again soon."),
 }
+
+
+def failure_message(recognition: Recognition) -> str:
+    """Why the recognition failed, for the customer, in the active language ("" if it did not)."""
+    if recognition.status != Recognition.Status.FAILED:
+        return ""
+    message = MESSAGES.get(recognition.failure)
+    return str(message) if message is not None else recognition.error
 
 
 def deadline_of(recognition: Recognition):
@@ -59,7 +71,8 @@ def finish(recognition: Recognition, fields: list[str]) -> str:
 
 def fail(recognition: Recognition, failure: str, message: str | None = None) -> str:
     recognition.status, recognition.failure = Recognition.Status.FAILED, failure
-    recognition.error = (message or MESSAGES[failure])[:300]
+    with translation.override("en"):
+        recognition.error = str(message or MESSAGES[failure])[:300]
     return finish(recognition, ["failure", "error"])
 
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from orders.services import MAX_LINES, MAX_QUANTITY
 from smart_container.fields import StrictIntegerField
 
+from .lifecycle import failure_message
 from .models import Recognition
 
 
@@ -38,6 +40,7 @@ class CartLineSerializer(serializers.Serializer):
 class RecognitionSerializer(serializers.ModelSerializer):
     store = serializers.SlugRelatedField(slug_field="code", read_only=True)
     image_size = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField(help_text="Why it failed, in the request's language (else empty).")
     lines = CartLineSerializer(many=True, read_only=True)
     unknown = BoxSerializer(many=True, read_only=True)
 
@@ -65,6 +68,9 @@ class RecognitionSerializer(serializers.ModelSerializer):
     def get_image_size(self, recognition: Recognition) -> list[int]:
         return [recognition.width, recognition.height]
 
+    def get_error(self, recognition: Recognition) -> str:
+        return failure_message(recognition)
+
 
 class RecognizeRequestSerializer(serializers.Serializer):
     image = serializers.FileField(help_text="The basket photo (JPEG, PNG, WebP or BMP).")
@@ -85,7 +91,7 @@ class AddItemSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if bool(attrs.get("sku")) == bool(attrs.get("barcode")):
-            raise serializers.ValidationError({"sku": ["Give either a sku or a barcode."]})
+            raise serializers.ValidationError({"sku": [gettext("Give either a sku or a barcode.")]})
         return attrs
 
 
@@ -103,7 +109,7 @@ class ChooseSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if bool(attrs.get("sku")) == bool(attrs.get("barcode")):
-            raise serializers.ValidationError({"sku": ["Give either a sku or a barcode."]})
+            raise serializers.ValidationError({"sku": [gettext("Give either a sku or a barcode.")]})
         return attrs
 
 

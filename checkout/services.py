@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 from PIL import Image, ImageOps
 
 from accounts.models import Customer
@@ -27,7 +28,7 @@ def resolve_store(code: str | None) -> Store:
     code = code or settings.CHECKOUT_DEFAULT_STORE
     store = Store.objects.filter(code=code, is_active=True).first()
     if store is None:
-        raise InvalidInput(fields={"store": [f"No open store with code {code!r}."]})
+        raise InvalidInput(fields={"store": [gettext("No open store with code %(code)s.") % {"code": repr(code)}]})
     return store
 
 
@@ -35,7 +36,12 @@ def refuse_oversized(size: int) -> None:
     """413 for a photo over ``CHECKOUT_MAX_UPLOAD_BYTES``."""
     if size > settings.CHECKOUT_MAX_UPLOAD_BYTES:
         raise UploadTooLarge(
-            fields={"image": [f"The photo is {size} bytes; at most {settings.CHECKOUT_MAX_UPLOAD_BYTES}."]}
+            fields={
+                "image": [
+                    gettext("The photo is %(size)d bytes; at most %(most)d.")
+                    % {"size": size, "most": settings.CHECKOUT_MAX_UPLOAD_BYTES}
+                ]
+            }
         )
 
 
@@ -45,12 +51,16 @@ def clean_photo(data: bytes) -> tuple[bytes, int, int]:
     try:
         inspect_image(data, max_pixels=settings.CHECKOUT_MAX_UPLOAD_PIXELS)
     except ImageRejected as exc:
-        raise InvalidInput(fields={"image": [f"The photo was rejected: {exc}."]}) from exc
+        raise InvalidInput(
+            fields={"image": [gettext("The photo was rejected: %(reason)s.") % {"reason": exc}]}
+        ) from exc
     try:
         with Image.open(io.BytesIO(data)) as img:
             upright = ImageOps.exif_transpose(img).convert("RGB")
     except Exception as exc:  # a decoder error inspect_image's pass did not hit (EXIF, palette, ...)
-        raise InvalidInput(fields={"image": [f"The photo could not be decoded: {exc}."]}) from exc
+        raise InvalidInput(
+            fields={"image": [gettext("The photo could not be decoded: %(reason)s.") % {"reason": exc}]}
+        ) from exc
     out = io.BytesIO()
     upright.save(out, format="JPEG", quality=92)  # no exif= argument: nothing of the original metadata is kept
     return out.getvalue(), upright.width, upright.height
@@ -148,12 +158,19 @@ def reprice(recognition: Recognition) -> None:
 
 
 # --- corrections
+def not_finished(recognition: Recognition) -> str:
+    """Why a recognition that is not done has no cart to change or order yet."""
+    if recognition.status == Recognition.Status.PENDING:
+        return gettext("The photo is still being recognised; wait for its cart.")
+    return gettext("This photo could not be recognised; take another photo.")
+
+
 def _editable(recognition: Recognition) -> Recognition:
     locked = Recognition.objects.select_for_update().get(pk=recognition.pk)
     if locked.status != Recognition.Status.DONE:
-        raise CartLocked(f"The recognition is {locked.status}; only a finished one can be edited.")
+        raise CartLocked(not_finished(locked))
     if locked.order_id is not None:
-        raise CartLocked("This cart has already been ordered.")
+        raise CartLocked(gettext("This cart has already been ordered."))
     return locked
 
 
@@ -170,13 +187,17 @@ def _find_line(recognition: Recognition, sku: str) -> dict:
     for line in recognition.lines:
         if line["sku"] == sku:
             return line
-    raise NotFound(f"No line for SKU {sku} in this cart.")
+    raise NotFound(gettext("No line for SKU %(sku)s in this cart.") % {"sku": sku})
 
 
 def _add_to(line: dict, quantity: int) -> None:
     """Grow a cart line, never past what one order line may hold."""
     if line["quantity"] + quantity > order_services.MAX_QUANTITY:
-        raise InvalidInput(fields={"quantity": [f"{line['sku']}: at most {order_services.MAX_QUANTITY} in one cart."]})
+        message = gettext("%(sku)s: at most %(most)d in one cart.") % {
+            "sku": line["sku"],
+            "most": order_services.MAX_QUANTITY,
+        }
+        raise InvalidInput(fields={"quantity": [message]})
     line["quantity"] += quantity
 
 
@@ -205,12 +226,19 @@ def add_item(recognition: Recognition, *, sku: str = "", barcode: str = "", quan
     return _save_correction(recognition)
 
 
+NO_PRODUCT_WITH = {
+    "sku": gettext_lazy("No product on sale with sku %(value)s."),
+    "barcode": gettext_lazy("No product on sale with barcode %(value)s."),
+}
+
+
 def _on_sale(*, sku: str = "", barcode: str = "") -> Product:
     lookup = {"sku": sku} if sku else {"barcode": barcode}
     product = Product.objects.filter(is_active=True, **lookup).first()
     if product is None:
         field, value = next(iter(lookup.items()))
-        raise InvalidInput(fields={field: [f"No product on sale with {field} {value!r}."]})
+        message = NO_PRODUCT_WITH[field] % {"value": repr(value)}
+        raise InvalidInput(fields={field: [message]})
     return product
 
 
@@ -222,7 +250,7 @@ def _find_box(recognition: Recognition, box_id: int) -> tuple[dict, dict | None]
                 return box, line
     box = next((item for item in recognition.unknown if item["id"] == box_id), None)
     if box is None:
-        raise NotFound(f"No box {box_id} in this recognition.")
+        raise NotFound(gettext("No box %(box)s in this recognition.") % {"box": box_id})
     return box, None
 
 
@@ -246,7 +274,8 @@ def choose_alternative(recognition: Recognition, box_id: int, sku: str = "", bar
         sku = _on_sale(sku=sku, barcode=barcode).sku
     elif sku not in {alt["sku"] for alt in box.get("alternatives", [])}:
         offered = sku or barcode
-        raise InvalidInput(fields={"sku": [f"{offered} is not one of the alternatives for box {box_id}."]})
+        message = gettext("%(sku)s is not one of the alternatives for box %(box)s.") % {"sku": offered, "box": box_id}
+        raise InvalidInput(fields={"sku": [message]})
     _take_out(recognition, box, owner)
     chosen = {**box, "unsure": False, "alternatives": []}
     target = next((ln for ln in recognition.lines if ln["sku"] == sku), None)
@@ -278,17 +307,17 @@ def place_order(
     if recognition is not None:
         rec = Recognition.objects.select_for_update().filter(pk=recognition, customer=customer).first()
         if rec is None:
-            raise InvalidInput(fields={"recognition": ["No such recognition of yours."]})
+            raise InvalidInput(fields={"recognition": [gettext("No such recognition of yours.")]})
         if rec.order_id is not None and rec.order.status != Order.Status.CLOSED:
-            raise CartLocked("This cart has already been ordered.")
+            raise CartLocked(gettext("This cart has already been ordered."))
     if lines is None:
         if rec is None:
-            raise InvalidInput(fields={"lines": ["Give the lines to order, or the recognition to order."]})
+            raise InvalidInput(fields={"lines": [gettext("Give the lines to order, or the recognition to order.")]})
         if rec.status != Recognition.Status.DONE:
-            raise CartLocked(f"The recognition is {rec.status}; only a finished one has a cart to order.")
+            raise CartLocked(not_finished(rec))
         lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in rec.lines]
         if not lines:
-            raise InvalidInput(fields={"recognition": ["This cart is empty: add an item first."]})
+            raise InvalidInput(fields={"recognition": [gettext("This cart is empty: add an item first.")]})
     target_store = rec.store if rec is not None and not store else resolve_store(store)
     requested = [order_services.LineRequest(line["sku"], line["quantity"]) for line in lines]
     order = order_services.create_order(customer=customer, store=target_store, lines=requested)

@@ -74,8 +74,8 @@ class RecognizeView(APIView):
             return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": poll})
         if recognition.status == Recognition.Status.FAILED:
             if recognition.failure == Recognition.Failure.BAD_IMAGE:
-                raise exceptions.ValidationError({"image": [recognition.error]}, code="bad_image")
-            raise RecognitionUnavailable(recognition.error)
+                raise exceptions.ValidationError({"image": [lifecycle.failure_message(recognition)]}, code="bad_image")
+            raise RecognitionUnavailable(lifecycle.failure_message(recognition))
         return Response(RecognitionSerializer(recognition, context={"request": request}).data)
 
 

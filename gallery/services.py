@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.images import ImageRejected, inspect_image
 from catalog.models import Product, ProductImage
@@ -79,9 +80,11 @@ def add_photos(product: Product, uploads: Sequence[Upload], *, actor=None) -> li
     embedding failed before is queued again.
     """
     if not uploads:
-        raise InvalidInput(fields={"images": ["Send at least one photo (multipart field 'images')."]})
+        raise InvalidInput(fields={"images": [gettext("Send at least one photo (multipart field 'images').")]})
     if len(uploads) > MAX_PHOTOS_PER_UPLOAD:
-        raise InvalidInput(fields={"images": [f"At most {MAX_PHOTOS_PER_UPLOAD} photos per upload."]})
+        raise InvalidInput(
+            fields={"images": [gettext("At most %(most)d photos per upload.") % {"most": MAX_PHOTOS_PER_UPLOAD}]}
+        )
     errors = {}
     for index, upload in enumerate(uploads):
         try:
@@ -115,13 +118,17 @@ def add_crop(product: Product, photo: bytes, box: Sequence[float], *, actor=None
         with Image.open(io.BytesIO(photo)) as img:
             img = ImageOps.exif_transpose(img).convert("RGB")
     except Exception as exc:  # any decoder error, Pillow's decompression-bomb guard included
-        raise InvalidInput(fields={"photo": [f"Not a readable photo: {exc}"]}) from exc
+        raise InvalidInput(fields={"photo": [gettext("Not a readable photo: %(reason)s") % {"reason": exc}]}) from exc
     width, height = img.size
     x1, y1, x2, y2 = (float(v) for v in box)
     left, top = max(0, int(x1)), max(0, int(y1))
     right, bottom = min(width, round(x2)), min(height, round(y2))
     if right - left < 16 or bottom - top < 16:
-        raise InvalidInput(fields={"box": [f"The box {list(box)} leaves less than 16x16 pixels of the photo."]})
+        raise InvalidInput(
+            fields={
+                "box": [gettext("The box %(box)s leaves less than 16x16 pixels of the photo.") % {"box": list(box)}]
+            }
+        )
     out = io.BytesIO()
     img.crop((left, top, right, bottom)).save(out, "JPEG", quality=92)
     return add_photos(product, [Upload(out.getvalue(), name)], actor=actor)[0]

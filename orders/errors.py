@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from smart_container.errors import Conflict
 
 
@@ -9,3 +11,4 @@ class OutOfStock(Conflict):
     """Stock cannot cover a line."""
 
     code = "out_of_stock"
+    message = gettext_lazy("Not enough stock for this order.")

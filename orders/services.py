@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Customer
 from catalog.models import Product, Store
@@ -49,26 +50,34 @@ def create_order(*, customer: Customer, store: Store, lines: Iterable[LineReques
     """
     quantities = _merge(lines)
     if not quantities:
-        raise InvalidInput(fields={"lines": ["An order needs at least one line."]})
+        raise InvalidInput(fields={"lines": [gettext("An order needs at least one line.")]})
     if len(quantities) > MAX_LINES:
-        raise InvalidInput(fields={"lines": [f"At most {MAX_LINES} different products per order."]})
+        raise InvalidInput(
+            fields={"lines": [gettext("At most %(most)d different products per order.") % {"most": MAX_LINES}]}
+        )
     for sku, quantity in quantities.items():
         if not 1 <= quantity <= MAX_QUANTITY:
-            raise InvalidInput(fields={"lines": [f"{sku}: quantity must be between 1 and {MAX_QUANTITY}."]})
+            message = gettext("%(sku)s: quantity must be between 1 and %(most)d.") % {"sku": sku, "most": MAX_QUANTITY}
+            raise InvalidInput(fields={"lines": [message]})
     if not store.is_active:
-        raise InvalidInput(fields={"store": [f"Store {store.code} is not open for checkout."]})
+        raise InvalidInput(
+            fields={"store": [gettext("Store %(store)s is not open for checkout.") % {"store": store.code}]}
+        )
 
     products = {p.sku: p for p in Product.objects.filter(sku__in=quantities.keys(), is_active=True)}
     missing = sorted(set(quantities) - set(products))
     if missing:
-        raise InvalidInput(fields={"lines": [f"Unknown or inactive SKU: {', '.join(missing)}."]})
+        raise InvalidInput(
+            fields={"lines": [gettext("Unknown or inactive SKU: %(skus)s.") % {"skus": ", ".join(missing)}]}
+        )
 
     for sku in sorted(quantities):
         taken = Product.objects.filter(pk=products[sku].pk, stock__gte=quantities[sku]).update(
             stock=F("stock") - quantities[sku]
         )
         if not taken:
-            raise OutOfStock(fields={"lines": [f"{sku}: only {Product.objects.get(pk=products[sku].pk).stock} left."]})
+            left = Product.objects.get(pk=products[sku].pk).stock
+            raise OutOfStock(fields={"lines": [gettext("%(sku)s: only %(count)d left.") % {"sku": sku, "count": left}]})
 
     order = Order.objects.create(
         customer=customer,

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from orders import actions as order_actions
 from orders.models import Order, Payment, Refund
@@ -30,16 +31,28 @@ def out_trade_no_for(order: Order) -> str:
     return order.id.hex
 
 
+def items_description(order: Order) -> str:
+    """What the payer's WeChat bill says the payment is for."""
+    count = order.lines.count()
+    return ngettext("%(store)s %(count)d item", "%(store)s %(count)d items", count) % {
+        "store": order.store.name,
+        "count": count,
+    }
+
+
 def start_payment(order: Order, gateway: PaymentGateway | None = None) -> dict[str, str]:
     """Place (or re-place: WeChat answers the same prepay id) the prepay order; returns pay params."""
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("customer", "store").get(pk=order.pk)
         if order.status != Order.Status.CREATED:
-            raise OrderNotPayable(f"Order is {order.status}; only unpaid orders can be paid.")
+            raise OrderNotPayable(
+                gettext('Order is "%(status)s"; only unpaid orders can be paid.')
+                % {"status": order.get_status_display()}
+            )
         if order.expires_at and order.expires_at <= timezone.now():
-            raise OrderNotPayable("Order has expired; please order again.")
+            raise OrderNotPayable(gettext("Order has expired; please order again."))
         if order.total_fen < 1:
-            raise OrderNotPayable("Order total is zero; there is nothing to pay.")
+            raise OrderNotPayable(gettext("Order total is zero; there is nothing to pay."))
         payment, _ = Payment.objects.get_or_create(
             out_trade_no=out_trade_no_for(order), defaults={"order": order, "amount_fen": order.total_fen}
         )
@@ -47,7 +60,7 @@ def start_payment(order: Order, gateway: PaymentGateway | None = None) -> dict[s
     try:
         return gateway.prepay(
             out_trade_no=payment.out_trade_no,
-            description=f"{order.store.name} {order.lines.count()} items",
+            description=items_description(order),
             amount_fen=payment.amount_fen,
             payer_openid=order.customer.openid,
             expires_at=order.expires_at,
@@ -55,7 +68,7 @@ def start_payment(order: Order, gateway: PaymentGateway | None = None) -> dict[s
     except GatewayRejected as exc:
         if exc.provider_code == "ORDERPAID":
             sync_payment(payment, gateway)
-            raise OrderNotPayable("Order is already paid.") from exc
+            raise OrderNotPayable(gettext("Order is already paid.")) from exc
         raise
 
 
@@ -110,7 +123,7 @@ def sync_payment(payment: Payment, gateway: PaymentGateway | None = None) -> Pay
     problems = transaction_disagreements(payment, state)
     if problems:
         logger.error("query of %s disagrees with our records: %s", payment.out_trade_no, "; ".join(problems))
-        raise GatewayUnavailable("The payment provider's record disagrees with ours; staff have been alerted.")
+        raise GatewayUnavailable(gettext("The payment provider's record disagrees with ours; staff have been alerted."))
     if state.paid:
         confirm_payment(payment, transaction_id=state.transaction_id, paid_at=state.success_time, gateway=gateway)
     elif state.trade_state in ("CLOSED", "REVOKED", "PAYERROR"):

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from orders import actions as order_actions
 from orders.models import Order, Payment, Refund
@@ -64,15 +65,25 @@ def request_refund(
         refund = Refund.objects.filter(out_refund_no=out_refund_no).first()
         if refund is not None:
             if refund.order_id != order.pk or refund.amount_fen != amount_fen:
-                raise RefundConflict(f"out_refund_no {out_refund_no} was already used for a different refund.")
+                raise RefundConflict(
+                    gettext("out_refund_no %(number)s was already used for a different refund.")
+                    % {"number": out_refund_no}
+                )
         else:
             if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
-                raise RefundConflict(f"Order is {order.status}; only paid orders can be refunded.")
+                raise RefundConflict(
+                    gettext('Order is "%(status)s"; only paid orders can be refunded.')
+                    % {"status": order.get_status_display()}
+                )
             payment = order.payments.get(state=Payment.State.SUCCEEDED)
             refundable = payment.amount_fen - _committed_refunds_fen(order)
             if amount_fen > refundable:
                 raise InvalidInput(
-                    fields={"amount_fen": [f"At most {refundable} fen can still be refunded on this order."]}
+                    fields={
+                        "amount_fen": [
+                            gettext("At most %(fen)d fen can still be refunded on this order.") % {"fen": refundable}
+                        ]
+                    }
                 )
             refund = Refund.objects.create(
                 order=order,

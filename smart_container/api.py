@@ -7,7 +7,8 @@ Every 4xx/5xx answer under the API looks like::
                "fields": [{"field": "price_fen", "code": "invalid", "message": "A valid integer is required."}]}}
 
 ``fields`` lists each offending input (dotted paths for nested ones); ``message`` is a one-line
-summary for people.
+summary for people, in the request's language (``LocaleMiddleware``: the language cookie, else
+Accept-Language, else ``LANGUAGE_CODE``); ``code`` is the same in every language.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import URLPattern, re_path
+from django.utils.translation import gettext
 from django.views import defaults
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
@@ -69,9 +71,8 @@ class Pagination(PageNumberPagination):
         if raw is None:
             return self.page_size
         if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
-            raise exceptions.ValidationError(
-                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}, code="invalid"
-            )
+            message = gettext("A whole number from 1 to %(most)d.") % {"most": self.max_page_size}
+            raise exceptions.ValidationError({self.page_size_query_param: [message]}, code="invalid")
         return int(raw)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
@@ -118,7 +119,7 @@ def error_body(http_status: int, code: str, message: str, fields: list[dict[str,
 def domain_error_response(exc: DomainError) -> Response:
     """An application error (raised by a service) in the one error shape."""
     fields = [{"field": name, "code": exc.code, "message": m} for name, msgs in exc.fields.items() for m in msgs]
-    return Response(error_body(exc.status, exc.code, exc.message, fields), status=exc.status, headers=exc.headers)
+    return Response(error_body(exc.status, exc.code, str(exc.message), fields), status=exc.status, headers=exc.headers)
 
 
 # A dependency that is down, frozen (its timeout fired) or refusing work: the request answers 503
@@ -130,13 +131,13 @@ REDIS_ERRORS = (RedisError, BrokerError)
 def dependency_error(exc: Exception) -> DependencyUnavailable | None:
     """The 503 for a dependency failure, or None if ``exc`` is something else."""
     if isinstance(exc, DATABASE_ERRORS):
-        what = "The database"
+        message = gettext("The database is unavailable right now; try again in a few seconds.")
     elif isinstance(exc, REDIS_ERRORS):
-        what = "The task queue and cache (Redis)"
+        message = gettext("The task queue and cache (Redis) is unavailable right now; try again in a few seconds.")
     else:
         return None
     logger.warning("dependency unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
-    return DependencyUnavailable(f"{what} is unavailable right now; try again in a few seconds.")
+    return DependencyUnavailable(message)
 
 
 class DependencyUnavailableMiddleware:
@@ -175,7 +176,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         # A uniqueness race lost at the database (two creates of one SKU at once).
         logger.warning("integrity error: %s", exc)
         return Response(
-            error_body(409, "conflict", "The change conflicts with existing data (a duplicate?); nothing was saved."),
+            error_body(
+                409, "conflict", gettext("The change conflicts with existing data (a duplicate?); nothing was saved.")
+            ),
             status=status.HTTP_409_CONFLICT,
         )
 
@@ -183,7 +186,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         logger.exception("unhandled API error", exc_info=exc)
         return Response(
-            error_body(500, "server_error", "Internal server error."), status=status.HTTP_500_INTERNAL_SERVER_ERROR
+            error_body(500, "server_error", gettext("Internal server error.")),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
     if isinstance(exc, exceptions.ValidationError):
@@ -193,7 +197,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if fields and all(f["code"] == "unique" for f in fields):
             # Taken already (a SKU, a store code): the request is fine, the data it meets is not.
             response.status_code, code = status.HTTP_409_CONFLICT, "conflict"
-        response.data = error_body(response.status_code, code, summary or "Invalid input.", fields)
+        response.data = error_body(response.status_code, code, summary or gettext("Invalid input."), fields)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(exc, "default_code", "error")
@@ -216,22 +220,22 @@ def _for_api(request) -> bool:
 def handler400(request, exception=None):
     if not _for_api(request):
         return defaults.bad_request(request, exception)
-    return _json_error(400, "bad_request", "Bad request.")
+    return _json_error(400, "bad_request", gettext("Bad request."))
 
 
 def handler403(request, exception=None):
     if not _for_api(request):
         return defaults.permission_denied(request, exception)
-    return _json_error(403, "permission_denied", "You do not have permission to perform this action.")
+    return _json_error(403, "permission_denied", gettext("You do not have permission to perform this action."))
 
 
 def handler404(request, exception=None):
     if not _for_api(request):
         return defaults.page_not_found(request, exception)
-    return _json_error(404, "not_found", f"No such resource: {request.path}")
+    return _json_error(404, "not_found", gettext("No such resource: %(path)s") % {"path": request.path})
 
 
 def handler500(request):
     if not _for_api(request):
         return defaults.server_error(request)
-    return _json_error(500, "server_error", "Internal server error.")
+    return _json_error(500, "server_error", gettext("Internal server error."))

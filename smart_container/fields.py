@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 
@@ -13,8 +14,14 @@ class StrictIntegerField(serializers.IntegerField):
     string past us and have it rounded.
     """
 
-    default_error_messages = {"invalid": "Must be a whole number (a JSON integer), not {kind}"}
-    KINDS = {bool: "a boolean", float: "a fraction", str: "a string", list: "a list", dict: "an object"}
+    default_error_messages = {"invalid": gettext_lazy("Must be a whole number (a JSON integer), not {kind}")}
+    KINDS = {
+        bool: gettext_lazy("a boolean"),
+        float: gettext_lazy("a fraction"),
+        str: gettext_lazy("a string"),
+        list: gettext_lazy("a list"),
+        dict: gettext_lazy("an object"),
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
@@ -38,7 +45,8 @@ class StrictStringMixin:
     def to_internal_value(self, data):
         if not isinstance(data, str):
             raise serializers.ValidationError(
-                f"Must be a string, not {StrictIntegerField.KINDS.get(type(data), type(data).__name__)}.",
+                gettext("Must be a string, not %(kind)s.")
+                % {"kind": StrictIntegerField.KINDS.get(type(data), type(data).__name__)},
                 code="invalid",
             )
         return super().to_internal_value(data)

@@ -6,6 +6,7 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy
 from django_filters.fields import IsoDateTimeField
 
 
@@ -17,7 +18,7 @@ class UTCIsoDateTimeField(IsoDateTimeField):
     has no UTC equivalent (0001-01-01T00:00+08:00) is a 400 naming the parameter.
     """
 
-    default_error_messages = {"out_of_range": "This date-time is out of range once converted to UTC."}
+    default_error_messages = {"out_of_range": gettext_lazy("This date-time is out of range once converted to UTC.")}
 
     def to_python(self, value):
         try:

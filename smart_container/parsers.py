@@ -19,13 +19,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import exceptions, parsers, status
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large.")
 
 
 def content_length(request) -> int:
@@ -39,14 +40,19 @@ def refuse_large_body(request, limit: int) -> None:
     """413 before anything is read, when the body announces more than ``limit`` bytes."""
     length = content_length(request)
     if length > limit:
-        raise PayloadTooLarge(f"The request body is {length} bytes; this endpoint accepts at most {limit}.")
+        raise PayloadTooLarge(
+            gettext("The request body is %(size)d bytes; this endpoint accepts at most %(limit)d.")
+            % {"size": length, "limit": limit}
+        )
 
 
 def read_limited(stream, limit: int) -> bytes:
     """At most ``limit`` bytes of ``stream``; 413 if there is more."""
     data = stream.read(limit + 1) if stream is not None else b""
     if len(data) > limit:
-        raise PayloadTooLarge(f"The request body is over {limit} bytes, the most this endpoint accepts.")
+        raise PayloadTooLarge(
+            gettext("The request body is over %(limit)d bytes, the most this endpoint accepts.") % {"limit": limit}
+        )
     return data
 
 
@@ -67,6 +73,10 @@ def json_depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+def too_deep() -> str:
+    return gettext("JSON nested deeper than %(depth)d levels.") % {"depth": settings.API_MAX_JSON_DEPTH}
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, bounded in size and depth; NaN and Infinity are refused as DRF does."""
 
@@ -79,11 +89,11 @@ class JSONParser(parsers.JSONParser):
         try:
             value = json.loads(raw.decode(encoding), parse_constant=self._refuse_constant)
         except RecursionError as exc:
-            raise exceptions.ParseError(f"JSON nested deeper than {settings.API_MAX_JSON_DEPTH} levels.") from exc
+            raise exceptions.ParseError(too_deep()) from exc
         except ValueError as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc
+            raise exceptions.ParseError(gettext("JSON parse error - %(reason)s") % {"reason": exc}) from exc
         if json_depth_exceeds(value, settings.API_MAX_JSON_DEPTH):
-            raise exceptions.ParseError(f"JSON nested deeper than {settings.API_MAX_JSON_DEPTH} levels.")
+            raise exceptions.ParseError(too_deep())
         return value
 
     @staticmethod
@@ -103,6 +113,8 @@ class MultiPartParser(parsers.MultiPartParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RequestDataTooBig as exc:
-            raise PayloadTooLarge(f"The form fields are over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.") from exc
+            raise PayloadTooLarge(
+                gettext("The form fields are over %(limit)d bytes.") % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+            ) from exc
         except (TooManyFieldsSent, TooManyFilesSent) as exc:
             raise exceptions.ParseError(str(exc)) from exc

@@ -175,7 +175,7 @@ def add_photo(request, product: Product, upload) -> None:
             product, [gallery_services.Upload(upload.read(), upload.name)], actor=request.user
         )[0]
     except DomainError as exc:
-        messages.error(request, "Photo not added: " + "; ".join(exc.messages))
+        messages.error(request, _("Photo not added: %(reasons)s") % {"reasons": "; ".join(exc.messages)})
         return
     if added.created:
         messages.success(request, _("Photo added; it is being indexed for recognition."))

@@ -76,7 +76,7 @@ class ReviewAddCropView(BackOfficeMixin, View):
         try:
             created = review.add_box_to_gallery(recognition, form.cleaned_data["box"], product, actor=request.user)
         except DomainError as exc:
-            messages.error(request, "Crop not added: " + "; ".join(exc.messages))
+            messages.error(request, _("Crop not added: %(reasons)s") % {"reasons": "; ".join(exc.messages)})
         else:
             if created:
                 said = _("Box %(n)s added to the gallery of %(sku)s.")

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .paddle_import import keeping_signal_handlers
 from .predictors import ModelError
 
 
@@ -116,13 +117,14 @@ def build_models(
     ``detector=False`` / ``extractor=False`` skip a model a caller does not need (the CLI's
     ``embed`` has no detector).  Raises ``ModelError`` naming a missing or broken folder.
     """
-    models = Models(
-        build_detector(detector_dir, options) if detector else None,
-        build_extractor(extractor_dir, options) if extractor else None,
-        options,
-    )
-    if warm_up:
-        models.warm_up()
+    with keeping_signal_handlers():  # Paddle's first calls take SIGTERM from Celery and gunicorn
+        models = Models(
+            build_detector(detector_dir, options) if detector else None,
+            build_extractor(extractor_dir, options) if extractor else None,
+            options,
+        )
+        if warm_up:
+            models.warm_up()
     return models
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import preprocess
+from .paddle_import import import_paddle
 
 GRAPH_FILES = ("inference.json", "inference.pdmodel")
 PARAMS_FILE = "inference.pdiparams"
@@ -90,9 +91,7 @@ _fd_lock = threading.Lock()
 
 def bf16_supported() -> bool:
     """True when this CPU has native bfloat16 (AVX512-BF16/AMX) for oneDNN."""
-    from paddle.base import core
-
-    return bool(core.supports_bfloat16_fast_performance())
+    return bool(import_paddle().base.core.supports_bfloat16_fast_performance())
 
 
 def _create_predictor(model_dir, threads: int, mkldnn: bool, bf16: bool = False):
@@ -101,7 +100,7 @@ def _create_predictor(model_dir, threads: int, mkldnn: bool, bf16: bool = False)
     # small machine.  1 ms still covers the gaps between the ops of one pass.  Read when the
     # OpenMP runtime starts; an operator's own KMP_BLOCKTIME wins.
     os.environ.setdefault("KMP_BLOCKTIME", "1")
-    from paddle import inference as paddle_infer
+    paddle_infer = import_paddle().inference
 
     graph, params, fmt = find_model_files(model_dir)
     config = paddle_infer.Config(str(graph), str(params))

@@ -79,7 +79,7 @@ def _upload(api, **extra):
     return api.post("/api/v1/checkout/recognize", {"image": image, **extra}, format="multipart")
 
 
-def test_recognize_runs_in_the_worker(api, worker, gallery_products, settings):
+def test_recognize_runs_in_the_worker(api, worker, gallery_products, settings, tmp_path):
     _wait_for(lambda: GalleryEmbedding.objects.filter(status="indexed").count() == 2, 180, "gallery embeddings")
     settings.CHECKOUT_RECOGNIZE_WAIT_SECONDS = 60
     response = _upload(api)
@@ -93,6 +93,13 @@ def test_recognize_runs_in_the_worker(api, worker, gallery_products, settings):
     started = time.monotonic()
     assert _upload(api).status_code == 200
     assert time.monotonic() - started < 30
+
+    # Loading the models did not take the worker's SIGTERM (warm shutdown) away: Paddle's own
+    # handler would abort it with "FatalError: Termination signal" (exit -6/-15, no clean stop).
+    worker.terminate()
+    assert worker.wait(timeout=30) == 0
+    log = (tmp_path / "worker.log").read_text()
+    assert "Termination signal" not in log and "worker: Warm shutdown" in log, log[-3000:]
 
 
 def test_slow_worker_answers_202_and_the_poll_url_completes(api, worker, gallery_products, settings):

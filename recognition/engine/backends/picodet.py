@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..paddle_import import import_paddle
+
 
 @dataclass(frozen=True)
 class NmsParams:
@@ -116,8 +118,7 @@ def top_k(values: np.ndarray, k: int) -> np.ndarray:
     yet it decides which of two equal-scored overlapping boxes NMS keeps (random-weight and
     flat-background photos have many exact ties), so the kernel itself is called, eagerly.
     """
-    import paddle
-
+    paddle = import_paddle()
     if paddle.in_dynamic_mode():
         return paddle.topk(paddle.to_tensor(values, place=paddle.CPUPlace()), k)[1].numpy()
     with paddle.base.dygraph.guard(paddle.CPUPlace()):  # someone switched this process to static mode

@@ -46,7 +46,7 @@ class Recognition(models.Model):
     )
     lines = models.JSONField(default=list, blank=True, help_text="Priced cart lines.")
     unknown = models.JSONField(default=list, blank=True, help_text="Boxes no product matched.")
-    total_fen = models.PositiveIntegerField(default=0)
+    total_fen = models.PositiveBigIntegerField(default=0)  # a cart may grow past an order's limit: ordering refuses it
     min_confidence = models.FloatField(null=True, blank=True, db_index=True)
     corrected = models.BooleanField(default=False, db_index=True, help_text="The customer changed the cart.")
     unsure = models.BooleanField(

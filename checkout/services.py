@@ -174,9 +174,14 @@ def _editable(recognition: Recognition) -> Recognition:
     return locked
 
 
-def _save_correction(recognition: Recognition) -> Recognition:
+def _save_correction(recognition: Recognition, *, field: str) -> Recognition:
+    """Reprice and save a corrected cart; a cart that grows past the largest order total is
+    refused naming ``field`` (the input that grew it), and nothing is saved."""
+    before = recognition.total_fen
     recognition.corrected = True
     reprice(recognition)
+    if recognition.total_fen > before:
+        order_services.refuse_over_total(recognition.total_fen, field=field)
     recognition.save(
         update_fields=["lines", "unknown", "total_fen", "min_confidence", "unsure", "corrected", "updated_at"]
     )
@@ -210,7 +215,7 @@ def set_quantity(recognition: Recognition, sku: str, quantity: int) -> Recogniti
         recognition.lines = [ln for ln in recognition.lines if ln["sku"] != sku]
     else:
         line["quantity"] = quantity
-    return _save_correction(recognition)
+    return _save_correction(recognition, field="quantity")
 
 
 @transaction.atomic
@@ -223,7 +228,7 @@ def add_item(recognition: Recognition, *, sku: str = "", barcode: str = "", quan
         _add_to(existing, quantity)
     else:
         recognition.lines.append({"sku": product.sku, "quantity": quantity, "boxes": [], "source": "added"})
-    return _save_correction(recognition)
+    return _save_correction(recognition, field="quantity")
 
 
 NO_PRODUCT_WITH = {
@@ -284,7 +289,7 @@ def choose_alternative(recognition: Recognition, box_id: int, sku: str = "", bar
     else:
         _add_to(target, 1)
         target["boxes"].append(chosen)
-    return _save_correction(recognition)
+    return _save_correction(recognition, field="sku")
 
 
 @transaction.atomic
@@ -293,7 +298,7 @@ def remove_box(recognition: Recognition, box_id: int) -> Recognition:
     recognition = _editable(recognition)
     box, owner = _find_box(recognition, box_id)
     _take_out(recognition, box, owner)
-    return _save_correction(recognition)
+    return _save_correction(recognition, field="box")
 
 
 # --- ordering

@@ -141,10 +141,15 @@ class RecognitionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 # cart, get WeChat Pay's parameters, ask WeChat whether the customer paid.  (A comment, not a
 # docstring: the schema would show it as the description of listing and reading orders.)
 class OrderViewSet(mixins.CreateModelMixin, order_views.OrderViewSet):
+    throttle_scope = "order_create"  # THROTTLE_ORDER_CREATE, per customer: each order reserves stock
+
     def get_permissions(self):
         if self.action in ("create", "pay", "check_payment"):
             return [IsCustomer()]
         return super().get_permissions()
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.action == "create" else super().get_throttles()
 
     @extend_schema(request=OrderCreateSerializer, responses={201: CustomerOrderSerializer})
     def create(self, request, *args, **kwargs):

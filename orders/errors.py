@@ -12,3 +12,9 @@ class OutOfStock(Conflict):
 
     code = "out_of_stock"
     message = gettext_lazy("Not enough stock for this order.")
+
+
+class TooManyOpenOrders(Conflict):
+    """The customer already holds ``ORDERS_MAX_OPEN_PER_CUSTOMER`` unpaid orders (each reserves stock)."""
+
+    code = "too_many_open_orders"

@@ -35,8 +35,9 @@ class Order(models.Model):
     customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="orders")
     store = models.ForeignKey("catalog.Store", on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.CREATED, db_index=True)
-    total_fen = models.PositiveIntegerField(default=0)
-    refunded_fen = models.PositiveIntegerField(default=0)
+    # Sums are 64-bit; MAX_ORDER_TOTAL_FEN bounds what a total may be (orders.services).
+    total_fen = models.PositiveBigIntegerField(default=0)
+    refunded_fen = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -72,7 +73,7 @@ class OrderLine(models.Model):
     name = models.CharField(max_length=200)
     unit_price_fen = models.PositiveIntegerField()
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    subtotal_fen = models.PositiveIntegerField()
+    subtotal_fen = models.PositiveBigIntegerField()
 
     class Meta:
         ordering = ["id"]

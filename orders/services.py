@@ -20,7 +20,7 @@ from accounts.models import Customer
 from catalog.models import Product, Store
 from smart_container.errors import InvalidInput
 
-from .errors import OutOfStock
+from .errors import OutOfStock, TooManyOpenOrders
 from .models import Order, OrderLine
 
 MAX_LINES = 100
@@ -31,6 +31,27 @@ MAX_QUANTITY = 999
 class LineRequest:
     sku: str
     quantity: int
+
+
+def refuse_over_total(total_fen: int, *, field: str) -> None:
+    """400 naming ``field`` when a sum would pass ``MAX_ORDER_TOTAL_FEN`` (the largest order total)."""
+    if total_fen > settings.MAX_ORDER_TOTAL_FEN:
+        message = gettext("This would total %(total)d fen; an order may total at most %(most)d fen.") % {
+            "total": total_fen,
+            "most": settings.MAX_ORDER_TOTAL_FEN,
+        }
+        raise InvalidInput(fields={field: [message]}, code="total_too_large")
+
+
+def _refuse_too_many_open(customer: Customer) -> None:
+    """409 when the customer already holds the most unpaid orders allowed (stock they reserve)."""
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()  # one order at a time per customer
+    held = Order.objects.filter(customer=customer, status=Order.Status.CREATED, expires_at__gt=timezone.now())
+    if held.count() >= settings.ORDERS_MAX_OPEN_PER_CUSTOMER:
+        message = gettext("You already have %(count)d unpaid orders: pay or wait for one to expire.") % {
+            "count": settings.ORDERS_MAX_OPEN_PER_CUSTOMER
+        }
+        raise TooManyOpenOrders(message)
 
 
 def _merge(lines: Iterable[LineRequest]) -> dict[str, int]:
@@ -70,6 +91,8 @@ def create_order(*, customer: Customer, store: Store, lines: Iterable[LineReques
         raise InvalidInput(
             fields={"lines": [gettext("Unknown or inactive SKU: %(skus)s.") % {"skus": ", ".join(missing)}]}
         )
+    refuse_over_total(sum(products[sku].price_fen * qty for sku, qty in quantities.items()), field="lines")
+    _refuse_too_many_open(customer)
 
     for sku in sorted(quantities):
         taken = Product.objects.filter(pk=products[sku].pk, stock__gte=quantities[sku]).update(

@@ -282,6 +282,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "wechat_login": env("THROTTLE_WECHAT_LOGIN", default="20/min"),
         "recognize": env("THROTTLE_RECOGNIZE", default="30/min"),
+        "order_create": env("THROTTLE_ORDER_CREATE", default="10/min"),
     },
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)  # a JSON or form body
@@ -368,6 +369,13 @@ GALLERY_REPAIR_ON_MISMATCH = env.bool("GALLERY_REPAIR_ON_MISMATCH", default=True
 
 # --- Orders.
 ORDER_PAYMENT_TIMEOUT_SECONDS = env.int("ORDER_PAYMENT_TIMEOUT_SECONDS", default=15 * 60)
+# The largest order total: every sum (a cart, an order) stays within it.  WeChat Pay's amounts
+# and the payment rows are 32-bit, so it may not pass 2^31 - 1 fen.
+MAX_ORDER_TOTAL_FEN = env.int("MAX_ORDER_TOTAL_FEN", default=1_000_000_000)
+if not 1 <= MAX_ORDER_TOTAL_FEN <= 2**31 - 1:
+    raise ImproperlyConfigured("MAX_ORDER_TOTAL_FEN must be between 1 and 2147483647 fen.")
+# Unpaid, unexpired orders one customer may hold at once (each reserves stock until it expires).
+ORDERS_MAX_OPEN_PER_CUSTOMER = env.int("ORDERS_MAX_OPEN_PER_CUSTOMER", default=5)
 
 # --- WeChat login and customer tokens (accounts).  docs/checkout.md
 WECHAT_APP_ID = env("WECHAT_APP_ID", default="")

@@ -1,6 +1,9 @@
 """Server-rendered SVG bar charts: geometry here, markup in templates/backoffice/_bar_chart.html.
 
 No JavaScript and no third-party chart code: the page works on any phone browser and prints.
+Every chart is 480 units wide and scales to its card; on a phone (about 300 px of chart) the
+stylesheet sets the axis labels to 16 units, so they read at about 10 px and still fit: at most
+``max_labels`` x labels, and ``PLOT_LEFT`` leaves room for a y label such as "¥10,000".
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-PLOT_LEFT, PLOT_TOP, PLOT_BOTTOM = 56, 10, 24
+PLOT_LEFT, PLOT_TOP, PLOT_BOTTOM = 64, 10, 24
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def bar_chart(
     *,
     value_label: Callable[[int], str] = str,
     tick_label: Callable[[int], str] | None = None,
-    width: int = 720,
+    width: int = 480,
     height: int = 220,
     max_labels: int = 12,
 ) -> BarChart:

@@ -10,6 +10,9 @@ screenshot in test-artifacts/screenshots/ for a person to look at.
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 from django.urls import reverse
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
@@ -44,6 +47,9 @@ ACCEPT = {"zh-hans": "zh-CN,zh", "en": "en-US,en"}
 PHONE_WIDTHS = (320, 390, 430)
 # Words that are the same in Chinese retail: the SKU column, the CSV export.
 NOT_ENGLISH = {"SKU", "CSV"}
+# "状态: 已支付" reads as a typo in Chinese: after a Chinese character the colon, comma, semicolon,
+# question and exclamation marks are full-width (Django's own catalogue keeps the form labels' ":").
+HALF_WIDTH_AFTER_HAN = re.compile(r"[\u4e00-\u9fff][:,;?!]")
 
 
 @pytest.fixture
@@ -92,8 +98,11 @@ def check_page(driver, name: str, *, language: str, widths=(), allowed: set[str]
     assert horizontal_overflow(driver) <= 0, f"{name}: {horizontal_overflow(driver)} px too wide at {current[0]} px"
     if language == "zh-hans":
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-hans"
-        untranslated = english_words(seen_text(driver), data_in_the_shop() | set(allowed))
+        text = seen_text(driver)
+        untranslated = english_words(text, data_in_the_shop() | set(allowed))
         assert not untranslated, f"{name}: untranslated words in the Chinese page: {untranslated}"
+        half_width = sorted(set(HALF_WIDTH_AFTER_HAN.findall(text)))
+        assert not half_width, f"{name}: ASCII punctuation after Chinese (write ：，；？！): {half_width}"
     screenshot(driver, f"{name}-{language}-{current[0]}x{current[1]}")
 
 
@@ -277,6 +286,33 @@ def test_back_office_pages_in_chinese(live, shop, viewport):
             driver.get(live.url + path)
             assert driver.find_elements(By.TAG_NAME, "h1"), name
             check_page(driver, f"backoffice-{name}", language="zh-hans")
+    finally:
+        driver.quit()
+
+
+CHART_TEXT = """return [...document.querySelectorAll('svg.chart')].map(svg => {
+  const box = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll('text.tick, text.xlabel')].map(t => {
+    const r = t.getBoundingClientRect();
+    return {kind: t.getAttribute('class'), text: t.textContent, left: r.left - box.left, right: r.right - box.left,
+            height: r.height, width: box.width};
+  });
+});"""
+
+
+def test_dashboard_charts_read_on_a_phone(live, shop):
+    """Each chart scales to the card; its axis labels must still be readable (12 px line boxes, not 6), inside the
+    chart and not on top of each other."""
+    driver = browser_for("zh-hans", PHONE)
+    try:
+        sign_in(driver, live)
+        charts = driver.execute_script(CHART_TEXT)
+        assert len(charts) == 3
+        for labels in charts:
+            assert labels and all(label["height"] >= 12 for label in labels), labels
+            assert all(label["left"] >= 0 and label["right"] <= label["width"] for label in labels), labels
+            xlabels = sorted((label for label in labels if label["kind"] == "xlabel"), key=lambda label: label["left"])
+            assert all(a["right"] <= b["left"] for a, b in itertools.pairwise(xlabels)), xlabels
     finally:
         driver.quit()
 

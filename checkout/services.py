@@ -28,7 +28,7 @@ def resolve_store(code: str | None) -> Store:
     code = code or settings.CHECKOUT_DEFAULT_STORE
     store = Store.objects.filter(code=code, is_active=True).first()
     if store is None:
-        raise InvalidInput(fields={"store": [gettext("No open store with code %(code)s.") % {"code": repr(code)}]})
+        raise InvalidInput(fields={"store": [gettext("No open store with code '%(code)s'.") % {"code": code}]})
     return store
 
 
@@ -232,8 +232,8 @@ def add_item(recognition: Recognition, *, sku: str = "", barcode: str = "", quan
 
 
 NO_PRODUCT_WITH = {
-    "sku": gettext_lazy("No product on sale with sku %(value)s."),
-    "barcode": gettext_lazy("No product on sale with barcode %(value)s."),
+    "sku": gettext_lazy("No product on sale with sku '%(value)s'."),
+    "barcode": gettext_lazy("No product on sale with barcode '%(value)s'."),
 }
 
 
@@ -242,7 +242,7 @@ def _on_sale(*, sku: str = "", barcode: str = "") -> Product:
     product = Product.objects.filter(is_active=True, **lookup).first()
     if product is None:
         field, value = next(iter(lookup.items()))
-        message = NO_PRODUCT_WITH[field] % {"value": repr(value)}
+        message = NO_PRODUCT_WITH[field] % {"value": value}
         raise InvalidInput(fields={field: [message]})
     return product
 

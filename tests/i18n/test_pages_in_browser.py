@@ -106,6 +106,9 @@ def check_page(driver, name: str, *, language: str, widths=(), allowed: set[str]
     screenshot(driver, f"{name}-{language}-{current[0]}x{current[1]}")
 
 
+DOT_COLOURS = "const s = getComputedStyle(arguments[0]); return [s.color, s.backgroundColor];"
+
+
 def wait(driver, seconds: float = 20) -> WebDriverWait:
     """Every cart change re-renders the list, so an element found a moment ago may be gone."""
     return WebDriverWait(driver, seconds, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException])
@@ -128,8 +131,20 @@ def in_view(driver, element) -> bool:
 
 
 TEXT = {
-    "zh-hans": {"login": "微信登录", "paid": "支付成功", "each": "单价", "new": "开始新的结算"},
-    "en": {"login": "Log in with WeChat", "paid": "Paid", "each": "each", "new": "Start a new checkout"},
+    "zh-hans": {
+        "login": "微信登录",
+        "paid": "支付成功",
+        "each": "单价",
+        "new": "开始新的结算",
+        "no_product": "没有 SKU 为“NOPE-1”的在售商品。",
+    },
+    "en": {
+        "login": "Log in with WeChat",
+        "paid": "Paid",
+        "each": "each",
+        "new": "Start a new checkout",
+        "no_product": "No product on sale with sku 'NOPE-1'.",
+    },
 }
 
 
@@ -172,6 +187,14 @@ def test_checkout_journey(live, shop, tmp_path, language, viewport):
         assert in_view(driver, driver.find_element(By.ID, "order"))  # the pay button is always on screen
         check_page(driver, "checkout-3-cart", language=language, widths=widths)
 
+        # A code that is no product: the server's own refusal, in the page's language, on screen.
+        driver.find_element(By.ID, "add-code").send_keys("NOPE-1")
+        tap(driver, driver.find_element(By.ID, "add"))
+        wait(driver).until(lambda d: d.find_element(By.ID, "error").text)
+        error = driver.find_element(By.ID, "error")
+        assert error.text == words["no_product"] and in_view(driver, error)
+        check_page(driver, "checkout-3-refused", language=language, widths=widths)
+
         # That box is really the other pack: pick it on the box.
         box_id = asks[0].get_attribute("data-ask")
         other = "SNACK" if snack.get_attribute("data-sku") == "SNACK-L" else "SNACK-L"
@@ -207,6 +230,11 @@ def test_checkout_journey(live, shop, tmp_path, language, viewport):
         assert driver.find_element(By.ID, "receipt-total").text == recognition_total == f"¥{order.total_fen / 100:.2f}"
         assert words["paid"] in driver.find_element(By.CSS_SELECTOR, "#receipt-section h1").text
         check_page(driver, "checkout-6-receipt", language=language, widths=widths)
+        # The last step, done, is drawn as the done steps before it (not green on green).
+        last, first = (
+            driver.find_element(By.CSS_SELECTOR, f"#stepper li{which} .dot") for which in ("[aria-current]", "")
+        )
+        assert driver.execute_script(DOT_COLOURS, last) == driver.execute_script(DOT_COLOURS, first)
 
         new = driver.find_element(By.ID, "new-checkout")
         assert new.text == words["new"]

@@ -53,7 +53,10 @@ async function api(path, options = {}, retried = false) {
   if (!response.ok) {
     if (response.status === 401) loggedOut();
     const error = (body && body.error) || {};
-    throw new ApiError(response.status, error.code || "error", error.message || response.statusText);
+    // One field at fault: its own message reads better than the "field: message" summary.
+    const fields = error.fields || [];
+    const message = fields.length === 1 && fields[0].message ? fields[0].message : error.message;
+    throw new ApiError(response.status, error.code || "error", message || response.statusText);
   }
   return {status: response.status, body};
 }
@@ -73,7 +76,10 @@ function keepTokens(pair) {
   store.setItem("sc_access", pair.access);
   store.setItem("sc_refresh", pair.refresh);
 }
-function showError(err) { $("error").textContent = err ? String(err.message || err) : ""; }
+function showError(err) {
+  $("error").textContent = err ? String(err.message || err) : "";
+  if (err) $("error").scrollIntoView({block: "center"});  // a tap at the top must not fail unseen
+}
 
 // --- Which step is on screen.
 const SECTIONS = ["login-section", "photo-section", "cart-section", "pay-section", "receipt-section"];

@@ -45,10 +45,15 @@ def chromium(width: int = 1280, height: int = 900, accept_language: str | None =
     options.binary_location = CHROMIUM
     for arg in [*ARGS, f"--window-size={width},{height}"]:
         options.add_argument(arg)
-    if accept_language:  # the browser's own words (a file input's button) in that language too
-        options.add_argument(f"--lang={accept_language.split(',')[0]}")
+    env = dict(os.environ)
+    if accept_language:
+        first = accept_language.split(",")[0]
+        options.add_argument(f"--lang={first}")
         options.add_experimental_option("prefs", {"intl.accept_languages": accept_language})
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        # The browser's own words (a file input's "Choose File") follow LANGUAGE on Linux, not
+        # --lang; Debian ships them in chromium-l10n (.ci/run installs it).
+        env["LANGUAGE"] = first.replace("-", "_")
+    return webdriver.Chrome(service=Service(CHROMEDRIVER, env=env), options=options)
 
 
 def set_viewport(driver: webdriver.Chrome, width: int, height: int) -> None:

@@ -92,7 +92,7 @@ def handle_payment_notification(
         check=transaction_disagreements,
     ) as (note, state, payment):
         if note.event_type == "TRANSACTION.SUCCESS" and state.paid:
-            confirm_payment(payment, transaction_id=state.transaction_id, paid_at=state.success_time, gateway=gateway)
+            confirm_payment(payment, transaction_id=state.transaction_id, paid_at=state.success_time)
         else:
             logger.info("notification %s for %s: %s, nothing to do", note.event_type, payment, state.trade_state)
         return payment

@@ -77,16 +77,16 @@ def confirm_payment(
     *,
     transaction_id: str | None,
     paid_at: datetime | None,
-    gateway: PaymentGateway | None = None,
 ) -> bool:
     """Record a confirmed payment exactly once; True only for the call that recorded it.
 
     A payment landing on an order already closed (expiry racing a last-second payment) is
     refunded in full, once: its refund row is made with the payment's own state change, under
-    the same locks, and the order stays closed with its released stock untouched.  If WeChat
-    cannot take the refund now, ``payments.tasks.sync_pending_refunds`` submits it again later.
+    the same locks, and the order stays closed with its released stock untouched.  Sending that
+    refund to WeChat is not done here (a notification must be answered quickly): it is
+    announced with ``refunds.refund_due`` and ``payments.tasks.submit_refund`` sends it after
+    the commit, retried with backoff; ``payments.tasks.sync_pending_refunds`` is the safety net.
     """
-    late_refund = None
     with transaction.atomic():
         order = order_actions.lock(payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -105,12 +105,8 @@ def confirm_payment(
                 amount_fen=payment.amount_fen,
                 reason=f"Order was {order.status} when the payment arrived",
             )
+            refunds.refund_due.send(sender=Refund, refund_id=late_refund.pk)
     logger.info("order %s paid (%s, %s fen)", order.pk, transaction_id, payment.amount_fen)
-    if late_refund is not None:
-        try:
-            refunds.apply_refund_state(late_refund, refunds.submit_refund(late_refund, gateway or get_gateway()))
-        except (GatewayUnavailable, GatewayRejected) as exc:
-            logger.error("refund %s not yet accepted by WeChat Pay, retried later: %s", late_refund, exc)
     return True
 
 
@@ -125,7 +121,7 @@ def sync_payment(payment: Payment, gateway: PaymentGateway | None = None) -> Pay
         logger.error("query of %s disagrees with our records: %s", payment.out_trade_no, "; ".join(problems))
         raise GatewayUnavailable(gettext("The payment provider's record disagrees with ours; staff have been alerted."))
     if state.paid:
-        confirm_payment(payment, transaction_id=state.transaction_id, paid_at=state.success_time, gateway=gateway)
+        confirm_payment(payment, transaction_id=state.transaction_id, paid_at=state.success_time)
     elif state.trade_state in ("CLOSED", "REVOKED", "PAYERROR"):
         new_state = Payment.State.CLOSED if state.trade_state != "PAYERROR" else Payment.State.FAILED
         Payment.objects.filter(pk=payment.pk, state=Payment.State.PENDING).update(state=new_state)

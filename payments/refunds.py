@@ -8,6 +8,7 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -21,6 +22,10 @@ from .gateway import GatewayRejected, PaymentGateway, RefundState
 from .wechatpay import get_gateway
 
 logger = logging.getLogger(__name__)
+
+# Sent inside the transaction that made a refund nobody is waiting for (a late payment's):
+# ``payments.signals`` queues ``payments.tasks.submit_refund`` once that transaction commits.
+refund_due = Signal()  # kwargs: refund_id
 
 
 def new_out_refund_no() -> str:
@@ -125,6 +130,20 @@ def apply_refund_state(refund: Refund, state: RefundState) -> bool:
             logger.error("refund %s ended %s at WeChat Pay", refund.out_refund_no, state.status)
         refund.save(update_fields=["refund_id", "state", "settled_at"])
         return refund.state != Refund.State.PENDING
+
+
+def send_pending_refund(refund_id: int, gateway: PaymentGateway | None = None) -> Refund | None:
+    """Submit a pending refund and apply WeChat's answer; a no-op once it is not pending.
+
+    Safe to run any number of times: WeChat refunds one out_refund_no once, and the refund's
+    state changes once, under its lock.  GatewayUnavailable means "try again later".
+    """
+    refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
+    if refund is None or refund.state != Refund.State.PENDING:
+        return refund
+    apply_refund_state(refund, submit_refund(refund, gateway or get_gateway()))
+    refund.refresh_from_db()
+    return refund
 
 
 def sync_refund(refund: Refund, gateway: PaymentGateway | None = None) -> Refund:

@@ -397,6 +397,10 @@ WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", default="")
 WECHATPAY_NOTIFY_URL = env("WECHATPAY_NOTIFY_URL", default="")
 WECHATPAY_REFUND_NOTIFY_URL = env("WECHATPAY_REFUND_NOTIFY_URL", default="")
 WECHATPAY_NOTIFY_MAX_AGE_SECONDS = env.int("WECHATPAY_NOTIFY_MAX_AGE_SECONDS", default=300)
+# payments.tasks calling WeChat after a notification was answered: backoff 10 s, 20 s, ... at most 10 min.
+WECHATPAY_TASK_RETRY_SECONDS = env.int("WECHATPAY_TASK_RETRY_SECONDS", default=10)
+WECHATPAY_TASK_RETRY_MAX_SECONDS = env.int("WECHATPAY_TASK_RETRY_MAX_SECONDS", default=600)
+WECHATPAY_TASK_MAX_RETRIES = env.int("WECHATPAY_TASK_MAX_RETRIES", default=12)
 # In server mode these must be set; a process that never takes payments (a test run, a worker
 # host without the merchant's keys) says so with WECHATPAY_REQUIRED=false.
 WECHATPAY_REQUIRED = env.bool("WECHATPAY_REQUIRED", default=True)

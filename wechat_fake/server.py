@@ -154,6 +154,7 @@ class FakeWeChat:
         self.refunds: dict[str, RefundRecord] = {}
         self.used_codes: set[str] = set()
         self.requests: list[tuple[str, str]] = []  # (method, path) of every call, for tests
+        self.unavailable: set[str] = set()  # Pay v3 paths answering 500 SYSTEM_ERROR (WeChat down), for tests
         self.lock = threading.RLock()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
@@ -401,6 +402,8 @@ class FakeWeChat:
         if url.path.startswith("/_fake/"):
             return self._control(method, url.path)
         if url.path.startswith("/v3/"):
+            if url.path in self.unavailable:
+                raise PayError(500, "SYSTEM_ERROR", "系统繁忙，请稍后重试")
             self.check_authorization(method, path, body, headers.get("Authorization", ""))
             data = json.loads(body) if body else {}
             if method == "POST" and url.path == "/v3/pay/transactions/jsapi":

@@ -190,10 +190,13 @@ def assert_refunded_once_and_still_closed(order, wechat, products):
     return late
 
 
-def test_payment_notified_on_a_closed_order_is_refunded_once(closed_then_paid, wechat, products, client):
+def test_payment_notified_on_a_closed_order_is_refunded_once(
+    closed_then_paid, wechat, products, client, django_capture_on_commit_callbacks
+):
     order = closed_then_paid
     note = wechat.payment_notification(order.pk.hex)
-    assert post_notification(client, "/api/v1/payments/wechat/notify", note).status_code == 204
+    with django_capture_on_commit_callbacks(execute=True):  # the refund task, queued on commit
+        assert post_notification(client, "/api/v1/payments/wechat/notify", note).status_code == 204
     late = assert_refunded_once_and_still_closed(order, wechat, products)
     assert late.state == "pending"
     # WeChat's retry of the payment notification refunds nothing more
@@ -207,10 +210,13 @@ def test_payment_notified_on_a_closed_order_is_refunded_once(closed_then_paid, w
     assert late.state == "succeeded" and order.refunded_fen == order.total_fen
 
 
-def test_payment_found_by_query_on_a_closed_order_is_refunded_once(closed_then_paid, api, wechat, products):
+def test_payment_found_by_query_on_a_closed_order_is_refunded_once(
+    closed_then_paid, api, wechat, products, django_capture_on_commit_callbacks
+):
     order = closed_then_paid
     payment = order.payments.get()
-    assert paying.sync_payment(payment).state == "succeeded"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert paying.sync_payment(payment).state == "succeeded"
     assert_refunded_once_and_still_closed(order, wechat, products)
     paying.sync_payment(payment)  # the client's "I paid" again
     assert api.post(f"/api/v1/orders/{order.pk}/pay").status_code == 409
@@ -220,14 +226,17 @@ def test_payment_found_by_query_on_a_closed_order_is_refunded_once(closed_then_p
     assert assert_refunded_once_and_still_closed(order, wechat, products).state == "succeeded"
 
 
-def test_late_payment_refund_waits_for_wechat_and_the_task_submits_it(closed_then_paid, wechat, products, settings):
+def test_late_payment_refund_waits_for_wechat_and_the_task_submits_it(
+    closed_then_paid, wechat, products, settings, django_capture_on_commit_callbacks
+):
     from payments.tasks import sync_pending_refunds
 
     order = closed_then_paid
     payment = order.payments.get()
     pay_url = settings.WECHATPAY_BASE_URL
     settings.WECHATPAY_BASE_URL = "http://127.0.0.1:9"  # WeChat unreachable for the refund
-    assert paying.confirm_payment(payment, transaction_id="4200000000000000000000000001", paid_at=None)
+    with django_capture_on_commit_callbacks(execute=True):  # the in-process task tries once, logs
+        assert paying.confirm_payment(payment, transaction_id="4200000000000000000000000001", paid_at=None)
     assert Refund.objects.get(order=order).state == "pending" and not wechat.refunds
     settings.WECHATPAY_BASE_URL = pay_url
     assert sync_pending_refunds(older_than_seconds=0) == 0  # submitted now

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from .errors import GatewayRejected, GatewayUnavailable, NotificationRejected
 
 __all__ = [
+    "BillLink",
     "GatewayRejected",
     "GatewayUnavailable",
     "Notification",
@@ -49,6 +50,15 @@ class RefundState:
     status: str  # SUCCESS, PROCESSING, CLOSED, ABNORMAL
     amount_fen: int
     success_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BillLink:
+    """Where to download a bill (valid a few minutes) and the SHA-1 of its uncompressed file."""
+
+    hash_type: str
+    hash_value: str
+    download_url: str
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.utils import aes_decrypt, load_public_key, rsa_verify
 
 from .gateway import (
+    BillLink,
     GatewayRejected,
     GatewayUnavailable,
     Notification,
@@ -181,6 +182,37 @@ class WeChatPayGateway:
         if code != 200 or not body:
             raise self._rejected(code, body)
         return self._answer(self.refund_from, body, "refund query")
+
+    # --- bills (reconciliation reads them)
+    def bill_link(self, kind: str, bill_date: str) -> BillLink:
+        """Ask for day ``bill_date``'s trade bill (type ALL) or fund-flow bill (BASIC account), gzipped.
+
+        ``kind`` is "trade" or "fund_flow".  A bill WeChat has not made (yet) answers 400
+        NO_STATEMENT_EXIST: a GatewayRejected the caller reads, not an outage.
+        """
+        call = self._client.trade_bill if kind == "trade" else self._client.fundflow_bill
+        code, body = self._call(f"{kind} bill", call, bill_date, *(("ALL",) if kind == "trade" else ("BASIC",)), "GZIP")
+        if code != 200 or not body or not body.get("download_url"):
+            raise self._rejected(code, body)
+        return BillLink(str(body.get("hash_type", "")), str(body.get("hash_value", "")), str(body["download_url"]))
+
+    def download_bill(self, url: str) -> bytes:
+        """The file at a bill's download URL, as sent (gzip).  WeChat does not sign it: the caller
+        checks the SHA-1 the bill request gave."""
+        try:
+            code, content = self._client.download_bill(url)
+        except Exception as exc:
+            logger.warning("wechat pay bill download failed: %s", exc)
+            raise GatewayUnavailable() from exc
+        if code >= 500:
+            raise GatewayUnavailable()
+        if code != 200 or not isinstance(content, bytes):
+            try:
+                body = json.loads(content) if content else None
+            except (TypeError, ValueError):
+                body = None
+            raise self._rejected(code, body if isinstance(body, dict) else None)
+        return content
 
     # --- translating WeChat's JSON into our facts
     @staticmethod

@@ -57,6 +57,12 @@ SCHEDULES = [
         "Ask WeChat Pay about refunds whose notification never came; settle or resubmit them.",
     ),
     Schedule(
+        "reconciliation: yesterday against WeChat Pay's bills",
+        "reconciliation.tasks.reconcile_yesterday",
+        {"minute": "30", "hour": "10"},
+        "WeChat makes a day's bills from 09:00 the next day; match them to our payments and refunds.",
+    ),
+    Schedule(
         "reports: daily sales summary",
         "reports.tasks.daily_sales_summary",
         {"minute": "10", "hour": "0"},

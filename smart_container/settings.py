@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "accounts",
     "orders",
     "payments",
+    "reconciliation",
     "checkout",
     "reports",
     "backoffice",
@@ -204,6 +205,7 @@ CELERY_TASK_ROUTES = {
     "gallery.tasks.*": {"queue": "gallery"},  # embedding product photos, gallery housekeeping
     "orders.tasks.close_expired_orders": {"queue": "payments"},  # defined in payments.tasks (name kept)
     "payments.tasks.*": {"queue": "payments"},
+    "reconciliation.tasks.*": {"queue": "payments"},  # the daily bills: talks to WeChat Pay like payments
     "reports.tasks.*": {"queue": "reports"},
 }
 # A task is acknowledged when it ends, and put back when its worker process dies under it;

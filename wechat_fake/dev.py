@@ -69,6 +69,7 @@ def start_dev_wechat(state_dir: Path, app_url: str, *, host: str = "127.0.0.1", 
         host=host,
         port=port,
     ).start()
+    fake.bills_ready_immediately = True  # the demo reconciles the day it is run (today's bill so far)
     app = app_url.rstrip("/")
     settings = {
         "WECHAT_APP_ID": APP_ID,

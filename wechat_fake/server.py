@@ -18,13 +18,14 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import crypto
+from . import bills, crypto
 from .crypto import KeyPair, generate_keypair
+from .ledger import Ledger
 
 logger = logging.getLogger("wechat_fake")
 
@@ -83,7 +84,7 @@ class Transaction:
             "payer": {"openid": self.openid},
             "amount": {"total": self.total, "currency": "CNY"},
         }
-        if self.trade_state == "SUCCESS":
+        if self.trade_state in ("SUCCESS", "REFUND"):  # paid (then refunded): WeChat still names the payment
             body.update(transaction_id=self.transaction_id, success_time=self.success_time, bank_type="OTHERS")
             body["amount"].update(payer_total=self.total, payer_currency="CNY")
         return body
@@ -153,6 +154,9 @@ class FakeWeChat:
         self.transactions: dict[str, Transaction] = {}
         self.refunds: dict[str, RefundRecord] = {}
         self.used_codes: set[str] = set()
+        self.ledger = Ledger()  # what WeChat's books say: the bills are written from it
+        self.bill_downloads = bills.BillDownloads()
+        self.bills_ready_immediately = False  # True: a day's bills (so far) are served at once, today's too
         self.requests: list[tuple[str, str]] = []  # (method, path) of every call, for tests
         self.unavailable: set[str] = set()  # Pay v3 paths answering 500 SYSTEM_ERROR (WeChat down), for tests
         self.lock = threading.RLock()
@@ -299,6 +303,18 @@ class FakeWeChat:
                 notify_url=data.get("notify_url"),
             )
             self.refunds[out_refund_no] = record
+            self.ledger.refund(
+                at=datetime.fromisoformat(record.create_time),
+                appid=tx.appid,
+                mchid=tx.mchid,
+                openid=tx.openid,
+                out_trade_no=tx.out_trade_no,
+                transaction_id=record.transaction_id,
+                out_refund_no=out_refund_no,
+                refund_id=record.refund_id,
+                amount_fen=record.refund,
+                description=tx.description,
+            )
             return record.as_json(self.mch_id)
 
     def query_refund(self, out_refund_no: str) -> dict[str, Any]:
@@ -319,6 +335,16 @@ class FakeWeChat:
                 tx.trade_state = "SUCCESS"
                 tx.transaction_id = f"42{uuid.uuid4().int % 10**26:026d}"
                 tx.success_time = _now_rfc3339()
+                self.ledger.charge(
+                    at=datetime.fromisoformat(tx.success_time),
+                    appid=tx.appid,
+                    mchid=tx.mchid,
+                    openid=tx.openid,
+                    out_trade_no=tx.out_trade_no,
+                    transaction_id=tx.transaction_id,
+                    amount_fen=tx.total,
+                    description=tx.description,
+                )
         if not notify:
             return None
         return self.deliver(tx.notify_url, self.payment_notification(out_trade_no))
@@ -328,6 +354,7 @@ class FakeWeChat:
             record = self.refunds[out_refund_no]
             if record.status == "PROCESSING":
                 record.status, record.success_time = "SUCCESS", _now_rfc3339()
+                self.ledger.settle_refund(out_refund_no, "SUCCESS", datetime.fromisoformat(record.success_time))
         if not notify or not record.notify_url:
             return None
         return self.deliver(record.notify_url, self.refund_notification(out_refund_no))
@@ -421,7 +448,39 @@ class FakeWeChat:
             match = re.fullmatch(r"/v3/refund/domestic/refunds/([^/]+)", url.path)
             if match and method == "GET":
                 return 200, self.query_refund(match.group(1)), True
+            if method == "GET" and url.path in ("/v3/bill/tradebill", "/v3/bill/fundflowbill"):
+                return 200, self.bill(url.path.rsplit("/", 1)[1], parse_qs(url.query)), True
+            if method == "GET" and url.path == "/v3/billdownload/file":
+                return self.download_bill(parse_qs(url.query).get("token", [""])[0])
         return 404, {"code": "NOT_FOUND", "message": f"no such endpoint {method} {url.path}"}, False
+
+    # --- bills (wechat_fake.bills writes them from the ledger)
+    def bill(self, kind: str, query: dict[str, list[str]]) -> dict[str, str]:
+        try:
+            day = date.fromisoformat(query.get("bill_date", [""])[0])
+        except ValueError as exc:
+            raise PayError(400, "PARAM_ERROR", "bill_date must be yyyy-MM-DD") from exc
+        now = datetime.now(CHINA)
+        if day < (now - timedelta(days=92)).date():
+            raise PayError(400, "INVALID_REQUEST", "只能下载三个月以内的账单")
+        if (not self.bills_ready_immediately and now < bills.ready_at(day)) or day > now.date():
+            raise PayError(400, "NO_STATEMENT_EXIST", "账单尚未生成")
+        if kind == "tradebill":
+            if query.get("bill_type", ["ALL"])[0] != "ALL":
+                raise PayError(400, "PARAM_ERROR", "the fake serves bill_type ALL only")
+            content = bills.trade_bill(self.ledger, day)
+        else:
+            if query.get("account_type", ["BASIC"])[0] != "BASIC":
+                raise PayError(400, "PARAM_ERROR", "the fake keeps the BASIC account only")
+            content = bills.fund_flow_bill(self.ledger, day)
+        gzipped = query.get("tar_type", [""])[0] == "GZIP"
+        return self.bill_downloads.issue(self.base_url, content, gzipped=gzipped)
+
+    def download_bill(self, token: str) -> tuple[int, Any, bool]:
+        data = self.bill_downloads.take(token)
+        if data is None:
+            raise PayError(400, "INVALID_REQUEST", "下载地址已过期或不存在")
+        return 200, data, False  # bytes, unsigned: the caller checks the SHA-1 it was given
 
     def out_trade_no_of(self, prepay_id: str) -> str:
         """The order a prepay_id belongs to (the WeChat app pays a prepay_id, as ``wx.requestPayment`` does)."""
@@ -461,6 +520,13 @@ def _handler_for(fake: FakeWeChat) -> type[BaseHTTPRequestHandler]:
                 status, payload, signed = exc.status, {"code": exc.code, "message": exc.message}, False
             except (ValueError, KeyError) as exc:
                 status, payload, signed = 400, {"code": "PARAM_ERROR", "message": str(exc)}, False
+            if isinstance(payload, bytes):  # a bill file
+                self.send_response(status)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
             text = "" if payload is None else json.dumps(payload, ensure_ascii=False)
             self.send_response(status)
             headers = fake.signed_headers(text) if signed else {}

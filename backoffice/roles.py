@@ -31,6 +31,9 @@ MANAGER_PERMISSIONS = [
     "backoffice.review_recognitions",
     "backoffice.view_gallery_status",
     "backoffice.view_audit_log",
+    "reconciliation.view_reconciliationrun",
+    "reconciliation.view_discrepancy",
+    "reconciliation.change_discrepancy",
 ]
 OWNER_PERMISSIONS = [
     *MANAGER_PERMISSIONS,

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import audit, dashboard, gallery, orders, products, review, staff
+from .views import audit, dashboard, gallery, orders, products, reconciliation, review, staff
 
 app_name = "backoffice"
 
@@ -35,6 +35,13 @@ urlpatterns = [
     path("gallery/", gallery.GalleryStatusView.as_view(), name="gallery"),
     path("gallery/retry/", gallery.GalleryRetryView.as_view(), name="gallery-retry"),
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
+    path("reconciliation/", reconciliation.ReconciliationListView.as_view(), name="reconciliation"),
+    path("reconciliation/<str:day>/", reconciliation.ReconciliationDayView.as_view(), name="reconciliation-day"),
+    path(
+        "reconciliation/discrepancies/<int:pk>/resolve/",
+        reconciliation.DiscrepancyResolveView.as_view(),
+        name="discrepancy-resolve",
+    ),
     path("staff/", staff.StaffView.as_view(), name="staff"),
     path("staff/<int:pk>/role/", staff.StaffRoleView.as_view(), name="staff-role"),
 ]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
+from reconciliation.models import ReconciliationRun
 from reports import queries
 
 from ..charts import bar_chart
@@ -78,5 +79,8 @@ class DashboardView(BackOfficeMixin, TemplateView):
             top_products=queries.top_products(period, store),
             low_stock=queries.low_stock(settings.BACKOFFICE_LOW_STOCK_THRESHOLD)[:10],
             low_stock_threshold=settings.BACKOFFICE_LOW_STOCK_THRESHOLD,
+            open_reconciliation_days=list(
+                ReconciliationRun.objects.filter(discrepancies__is_open=True).distinct().values_list("day", flat=True)
+            ),
             **kwargs,
         )

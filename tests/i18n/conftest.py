@@ -20,6 +20,7 @@ from catalog.models import Category, Product, Store
 from gallery import services as gallery_services
 from gallery.models import GalleryWorker
 from gallery.selectors import current_model_version
+from reconciliation.models import Discrepancy, ReconciliationRun
 from tests.backoffice.conftest import (  # noqa: F401  (fixtures reused)
     PASSWORD,
     eager_tasks,
@@ -100,4 +101,27 @@ def shop(db, engine_settings, eager_tasks, staff, django_capture_on_commit_callb
         GalleryWorker.objects.create(
             name=name, version=3, generation=1, entries=3, model_version=model, started_at=at, heartbeat_at=at
         )
-    return {"store": store, "products": made, "orders": orders, "refund": refund, "review": review}
+    reconciliation = ReconciliationRun.objects.create(
+        day=(now - timedelta(days=1)).date(),
+        state="discrepancies",
+        gross_fen=1180,
+        refunds_fen=380,
+        fee_fen=5,
+        net_fen=795,
+        checked_at=now,
+        trade_bill_hash="3f786850e387550fdab836ed7e6dc881de23001b",
+    )
+    payment = orders[0].payments.get()
+    for kind, resolution, is_open in (("amount_differs", "needs_staff", True), ("unpaid_here", "recorded_paid", False)):
+        Discrepancy.objects.create(
+            run=reconciliation, kind=kind, reference=payment.out_trade_no, payment=payment, wechat_fen=1100,
+            local_fen=1180, wechat_state="SUCCESS", local_state="succeeded", resolution=resolution, is_open=is_open,
+        )  # fmt: skip
+    return {
+        "store": store,
+        "products": made,
+        "orders": orders,
+        "refund": refund,
+        "review": review,
+        "reconciliation": reconciliation,
+    }

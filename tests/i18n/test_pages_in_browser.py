@@ -288,6 +288,8 @@ def back_office_pages(shop) -> list[tuple[str, str]]:
         ("gallery", reverse("backoffice:gallery")),
         ("audit", reverse("backoffice:audit")),
         ("staff", reverse("backoffice:staff")),
+        ("reconciliation", reverse("backoffice:reconciliation")),
+        ("reconciliation-day", reverse("backoffice:reconciliation-day", args=[shop["reconciliation"].day.isoformat()])),
     ]
 
 
@@ -309,7 +311,7 @@ def test_back_office_pages_in_chinese(live, shop, viewport):
         check_page(driver, "backoffice-login", language="zh-hans")
         sign_in(driver, live)
         nav = driver.find_elements(By.CSS_SELECTOR, ".nav a")
-        assert len(nav) == 7 and all(a.is_displayed() and in_view(driver, a) for a in nav)  # none off-screen
+        assert len(nav) == 8 and all(a.is_displayed() and in_view(driver, a) for a in nav)  # none off-screen
         for name, path in back_office_pages(shop):
             driver.get(live.url + path)
             assert driver.find_elements(By.TAG_NAME, "h1"), name

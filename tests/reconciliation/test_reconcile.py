@@ -82,11 +82,15 @@ def test_charge_never_notified_is_recorded_paid_and_a_rerun_changes_nothing(bill
     assert again.pk == run.pk
 
 
-def test_charge_on_a_closed_order_is_refunded_as_a_late_payment(bills_now, order_for):
+def test_charge_on_a_closed_order_is_refunded_as_a_late_payment(
+    bills_now, order_for, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the late payment's refund task runs here
     order = order_for(1)
     order_actions.close(order_actions.lock(order.pk))  # expired and closed here
     bills_now.complete_payment(order.pk.hex, notify=False)  # ...while the customer paid at WeChat
-    run = reconcile_day(wechat_today())
+    with django_capture_on_commit_callbacks(execute=True):
+        run = reconcile_day(wechat_today())
     found = run.discrepancies.get(kind=D.UNPAID_HERE)
     assert (found.resolution, found.is_open) == (R.REFUNDED_CLOSED_ORDER, False)
     order.refresh_from_db()

@@ -1,9 +1,10 @@
 """Server-rendered SVG bar charts: geometry here, markup in templates/backoffice/_bar_chart.html.
 
 No JavaScript and no third-party chart code: the page works on any phone browser and prints.
-Every chart is 480 units wide and scales to its card; on a phone (about 300 px of chart) the
-stylesheet sets the axis labels to 16 units, so they read at about 10 px and still fit: at most
-``max_labels`` x labels, and ``PLOT_LEFT`` leaves room for a y label such as "¥10,000".
+A chart scales to its card.  On a phone every card is about 300 px wide, so the stylesheet sets
+the axis labels to ``phone_label_size`` units (16 per 480 units of width: about 10 px on screen)
+and the margins grow with the width likewise: at most ``max_labels`` x labels, and ``PLOT_LEFT``
+leaves room for a y label such as "¥10,000".
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-PLOT_LEFT, PLOT_TOP, PLOT_BOTTOM = 64, 10, 24
+PLOT_LEFT, PLOT_TOP, PLOT_BOTTOM = 64, 10, 24  # for a chart 480 units wide
+PHONE_LABEL_SIZE = 16
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,14 @@ class Tick:
 class BarChart:
     width: int
     height: int
-    plot_left: int
+    plot_left: float
     plot_right: int
     baseline: float
     bars: list[Bar]
     ticks: list[Tick]
     empty: bool
+    phone_label_size: float
+    xlabel_y: float
 
 
 def _nice_step(maximum: float, steps: int = 4) -> float:
@@ -63,17 +67,18 @@ def bar_chart(
     max_labels: int = 12,
 ) -> BarChart:
     """Vertical bars for ``(label, value)`` points with round gridlines; labels thinned to fit."""
-    plot_right = width - 8
-    baseline = height - PLOT_BOTTOM
+    size = width / 480  # margins and phone label size grow with the width
+    plot_left, plot_right = round(PLOT_LEFT * size, 2), width - 8
+    baseline = height - PLOT_BOTTOM * size
     maximum = max((value for _, value in points), default=0)
     step = _nice_step(maximum) if maximum > 0 else 1
     top = step * max(1, -(-maximum // step))
     scale = (baseline - PLOT_TOP) / top
-    slot = (plot_right - PLOT_LEFT) / max(1, len(points))
+    slot = (plot_right - plot_left) / max(1, len(points))
     every = max(1, -(-len(points) // max_labels))
     bars = [
         Bar(
-            x=round(PLOT_LEFT + i * slot + slot * 0.15, 2),
+            x=round(plot_left + i * slot + slot * 0.15, 2),
             y=round(baseline - value * scale, 2),
             width=round(slot * 0.7, 2),
             height=round(value * scale, 2),
@@ -87,4 +92,15 @@ def bar_chart(
         Tick(y=round(baseline - n * step * scale, 2), label=(tick_label or value_label)(int(n * step)))
         for n in range(int(top // step) + 1)
     ]
-    return BarChart(width, height, PLOT_LEFT, plot_right, baseline, bars, ticks, empty=maximum == 0)
+    return BarChart(
+        width,
+        height,
+        plot_left,
+        plot_right,
+        baseline,
+        bars,
+        ticks,
+        empty=maximum == 0,
+        phone_label_size=round(PHONE_LABEL_SIZE * size, 1),
+        xlabel_y=round(height - 6 * size, 2),
+    )

@@ -57,6 +57,7 @@ class DashboardView(BackOfficeMixin, TemplateView):
             by_day=by_day,
             day_chart=bar_chart(
                 [(d.day.strftime("%m-%d"), d.gross_fen) for d in by_day],
+                width=720,  # the full-width card
                 value_label=yuan,
                 tick_label=_yuan_tick,
                 max_labels=7,  # "11-19" at a phone's label size needs a seventh of the width

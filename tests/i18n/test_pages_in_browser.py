@@ -330,16 +330,19 @@ CHART_TEXT = """return [...document.querySelectorAll('svg.chart')].map(svg => {
 });"""
 
 
-def test_dashboard_charts_read_on_a_phone(live, shop):
-    """Each chart scales to the card; its axis labels must still be readable (12 px line boxes, not 6), inside the
-    chart and not on top of each other."""
-    driver = browser_for("zh-hans", PHONE)
+@pytest.mark.parametrize(
+    ("viewport", "smallest", "largest"), [(PHONE, 12, 20), (DESKTOP, 12, 24)], ids=["phone", "desktop"]
+)
+def test_dashboard_charts_read_on_a_phone_and_a_desktop(live, shop, viewport, smallest, largest):
+    """Each chart scales to its card; its axis labels must still read as text (line boxes of
+    12 to 20 px on a phone, not 6; at most 24 on a desktop, not 30), inside the chart and apart."""
+    driver = browser_for("zh-hans", viewport)
     try:
         sign_in(driver, live)
         charts = driver.execute_script(CHART_TEXT)
         assert len(charts) == 3
         for labels in charts:
-            assert labels and all(label["height"] >= 12 for label in labels), labels
+            assert labels and all(smallest <= label["height"] <= largest for label in labels), labels
             assert all(label["left"] >= 0 and label["right"] <= label["width"] for label in labels), labels
             xlabels = sorted((label for label in labels if label["kind"] == "xlabel"), key=lambda label: label["left"])
             assert all(a["right"] <= b["left"] for a, b in itertools.pairwise(xlabels)), xlabels

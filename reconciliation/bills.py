@@ -1,8 +1,9 @@
 """Fetching a day's bills from WeChat Pay and keeping them: the raw file (gzip) and its SHA-1.
 
-A bill once downloaded is kept and never fetched again (WeChat's bills of a past day do not
-change).  A bill WeChat has not made yet, or no longer keeps, is stored as that state and
-asked again only by the next run: no retry storm.
+A bill downloaded after its day ended is kept and never fetched again (WeChat's bills of a past
+day do not change); one fetched during its day (only the development fake serves those) is
+fetched again, and replaced only if it changed.  A bill WeChat has not made yet, or no longer
+keeps, is stored as that state and asked again only by the next run: no retry storm.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def no_trades_after(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=2), datetime.min.time(), WECHAT_TZ)
 
 
+def _read(bill: Bill, kind: str) -> TradeBill | FundFlowBill:
+    if not bill.file:
+        return EMPTY[kind]
+    with bill.file.open("rb") as raw:
+        return PARSERS[kind](gzip.decompress(raw.read()).decode("utf-8"))
+
+
 def _store(day: date, kind: str, **values) -> Bill:
     bill, _ = Bill.objects.update_or_create(day=day, kind=kind, defaults={"fetched_at": timezone.now(), **values})
     return bill
@@ -63,11 +71,9 @@ def fetch_bill(day: date, kind: str, gateway: PaymentGateway) -> tuple[Bill, Tra
     WeChat's format BillFormatError, each after storing the bill as refused (the next run asks again).
     """
     kept = Bill.objects.filter(day=day, kind=kind, state=Bill.State.READY).first()
-    if kept is not None:
-        if not kept.file:
-            return kept, EMPTY[kind]
-        with kept.file.open("rb") as raw:
-            return kept, PARSERS[kind](gzip.decompress(raw.read()).decode("utf-8"))
+    day_over = datetime.combine(day + timedelta(days=1), datetime.min.time(), WECHAT_TZ)
+    if kept is not None and kept.fetched_at >= day_over:  # complete: a past day's bill does not change
+        return kept, _read(kept, kind)
     if day < oldest_kept_day(wechat_today()):
         return _store(day, kind, state=Bill.State.TOO_OLD, hash_value="", detail=""), None
     try:
@@ -95,7 +101,12 @@ def fetch_bill(day: date, kind: str, gateway: PaymentGateway) -> tuple[Bill, Tra
     except (UnicodeDecodeError, BillFormatError) as exc:
         _store(day, kind, state=Bill.State.REFUSED, hash_value=digest, detail=str(exc)[:200])
         raise BillFormatError(f"WeChat Pay's {kind} bill of {day} is not in its format: {exc}") from exc
+    if kept is not None and kept.hash_value == digest:  # the day so far, unchanged since last asked
+        return kept, parsed
+    replaced = kept.file.name if kept is not None and kept.file else ""
     with transaction.atomic():
         bill = _store(day, kind, state=Bill.State.READY, hash_value=digest, detail="")
         bill.file.save(f"{day:%Y/%m}/{kind}-{day}-{digest[:12]}.csv.gz", ContentFile(content), save=True)
+    if replaced and replaced != bill.file.name:
+        bill.file.storage.delete(replaced)  # the day so far, superseded
     return bill, parsed

@@ -75,11 +75,27 @@ def test_charge_never_notified_is_recorded_paid_and_a_rerun_changes_nothing(bill
     assert (found.local_state, found.wechat_fen) == ("pending", 1600)
     assert run.state == ReconciliationRun.State.MATCHED and run.matched == 1
 
-    before, asked = snapshot(), len(bill_requests(bills_now))
+    before = snapshot()
     again = reconcile_day(wechat_today())
     assert snapshot() == before  # not a row changed, not even the run's checked_at
-    assert len(bill_requests(bills_now)) == asked  # the kept bills are read, not fetched again
     assert again.pk == run.pk
+
+
+def test_a_past_days_bills_are_kept_not_fetched_again(bills_now):
+    day = wechat_today() - timedelta(days=1)
+    assert reconcile_day(day).state == ReconciliationRun.State.MATCHED  # no trades: an empty bill
+    asked, before = len(bill_requests(bills_now)), snapshot()
+    reconcile_day(day)
+    assert len(bill_requests(bills_now)) == asked and snapshot() == before
+
+
+def test_todays_bill_so_far_is_replaced_when_it_grew(bills_now, pay):
+    pay(1)
+    first = reconcile_day(wechat_today()).trade_bill_hash
+    pay(2)
+    run = reconcile_day(wechat_today())
+    assert run.trade_bill_hash != first and (run.bill_payments, run.matched) == (2, 2)
+    assert Bill.objects.get(kind=Bill.Kind.TRADE).hash_value == run.trade_bill_hash
 
 
 def test_charge_on_a_closed_order_is_refunded_as_a_late_payment(

@@ -33,10 +33,10 @@ def fen(text: str, column: str = "amount") -> int:
 
 def _records(text: str, header_start: str, summary_start: str) -> tuple[list[dict[str, str]], dict[str, str]]:
     lines = [line for line in text.lstrip("\ufeff").splitlines() if line.strip()]
-    if not lines or not lines[0].startswith(header_start):
-        raise BillFormatError(f"The bill does not start with its header ({header_start}...).")
+    if not lines or header_start not in lines[0].split(","):
+        raise BillFormatError(f"The bill does not start with its header (no column {header_start}).")
     try:
-        split = next(i for i, line in enumerate(lines) if line.startswith(summary_start))
+        split = next(i for i, line in enumerate(lines) if summary_start in line.split(","))
     except StopIteration as exc:
         raise BillFormatError(f"The bill has no summary ({summary_start}...).") from exc
     if split != len(lines) - 2:

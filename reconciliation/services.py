@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from orders.models import Payment, Refund
 from payments.gateway import PaymentGateway
@@ -53,7 +54,9 @@ def _one_run_at_a_time(day: date) -> Iterator[None]:
         logger.warning("reconciliation lock skipped, the cache is unavailable: %s", exc)
         claimed = None
     if claimed is False:
-        raise Conflict(f"The reconciliation of {day} is already running.", code="reconciliation_running")
+        raise Conflict(
+            gettext("The reconciliation of %(day)s is already running.") % {"day": day}, code="reconciliation_running"
+        )
     try:
         yield
     finally:
@@ -285,7 +288,7 @@ def reconcile_day(day: date | None = None, *, gateway: PaymentGateway | None = N
     """Reconcile ``day`` (default: yesterday, Beijing time, as WeChat cuts its bills)."""
     day = day or yesterday()
     if day > wechat_today():
-        raise DayNotReconcilable(fields={"date": [f"{day} is in the future."]})
+        raise DayNotReconcilable(fields={"date": [gettext("%(day)s is in the future.") % {"day": day}]})
     gateway = gateway or get_gateway()
     with _one_run_at_a_time(day):
         try:
@@ -339,7 +342,7 @@ def resolve_by_staff(discrepancy: Discrepancy, *, user, note: str) -> Discrepanc
     """Staff decided an open discrepancy (what they did is the note); the day is matched when none is left."""
     note = note.strip()
     if not note:
-        raise InvalidInput(fields={"note": ["Say what was done."]})
+        raise InvalidInput(fields={"note": [gettext("Say what was done.")]})
     updated = Discrepancy.objects.filter(pk=discrepancy.pk, is_open=True).update(
         is_open=False,
         resolution=R.RESOLVED_BY_STAFF,
@@ -348,7 +351,7 @@ def resolve_by_staff(discrepancy: Discrepancy, *, user, note: str) -> Discrepanc
         staff_note=note[:200],
     )
     if not updated:
-        raise Conflict("This discrepancy is already resolved.", code="already_resolved")
+        raise Conflict(gettext("This discrepancy is already resolved."), code="already_resolved")
     run = discrepancy.run
     if run.state == ReconciliationRun.State.DISCREPANCIES and not run.discrepancies.filter(is_open=True).exists():
         ReconciliationRun.objects.filter(pk=run.pk).update(state=ReconciliationRun.State.MATCHED)

@@ -18,6 +18,7 @@ from reconciliation.bills import oldest_kept_day, wechat_today
 from reconciliation.errors import BillFormatError, BillHashMismatch, DayNotReconcilable
 from reconciliation.models import Bill, Discrepancy, ReconciliationRun
 from reconciliation.services import reconcile_day, resolve_by_staff
+from smart_container.errors import Conflict, InvalidInput
 from wechat_fake import bills as fake_bills
 from wechat_fake.ledger import fee_for
 
@@ -229,3 +230,34 @@ def test_reconcile_command_prints_the_day(bills_now, pay, capsys):
     call_command("reconcile", "--date", wechat_today().isoformat())
     out = capsys.readouterr().out
     assert f"{wechat_today()}: matched" in out and "gross ¥8.00" in out
+
+
+def test_the_beat_task_reconciles_yesterday_and_reports_a_refusal_without_raising(bills_now):
+    from reconciliation.tasks import reconcile_yesterday
+
+    assert reconcile_yesterday.apply().get() == ReconciliationRun.State.MATCHED
+    assert ReconciliationRun.objects.get().day == wechat_today() - timedelta(days=1)
+    Bill.objects.all().delete()
+    bills_now.bill_downloads.tamper = True
+    assert reconcile_yesterday.apply().get() == "bill_hash_mismatch"
+
+
+def test_a_day_already_being_reconciled_is_refused(bills_now):
+    from django.core.cache import cache
+
+    cache.add(f"reconciliation:running:{wechat_today()}", 1)
+    with pytest.raises(Conflict) as refused:
+        reconcile_day(wechat_today())
+    assert refused.value.code == "reconciliation_running" and not ReconciliationRun.objects.exists()
+
+
+def test_a_resolved_discrepancy_cannot_be_resolved_again(bills_now, pay, django_user_model):
+    order = pay(1)
+    bills_now.ledger.inject_amount(order.pk.hex, 1)
+    found = reconcile_day(wechat_today()).discrepancies.get()
+    boss = django_user_model.objects.create_user("boss")
+    with pytest.raises(InvalidInput):
+        resolve_by_staff(found, user=boss, note="  ")
+    resolve_by_staff(found, user=boss, note="checked")
+    with pytest.raises(Conflict):
+        resolve_by_staff(found, user=boss, note="again")

@@ -13,6 +13,7 @@ from orders.models import Refund
 
 from . import expiry, refunds
 from .gateway import GatewayRejected, GatewayUnavailable
+from .wechatpay import get_gateway
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +59,12 @@ def submit_refund(self, refund_id: int) -> str | None:
         delay = min(settings.WECHATPAY_TASK_RETRY_MAX_SECONDS, settings.WECHATPAY_TASK_RETRY_SECONDS * 2**attempt)
         raise self.retry(exc=exc, countdown=delay) from exc
     return None if refund is None else refund.state
+
+
+@shared_task(name="payments.tasks.refresh_platform_certificates")
+def refresh_platform_certificates() -> int:
+    """Download WeChat Pay's platform certificates (certificate mode) before the ones we hold
+    expire; returns how many WeChat listed (0 in public-key mode)."""
+    if "certificate" not in settings.WECHATPAY_KEY_MODES:
+        return 0
+    return len(get_gateway().keys.refresh())

@@ -1,8 +1,9 @@
 """WeChat Pay API v3 (JSAPI / mini-program) behind our PaymentGateway, built on wechatpayv3.
 
-Platform-key verification uses the "WeChat Pay public key" mode (public key + its id), the
-mode WeChat issues to new merchants; the base URL is configurable so tests and development
-talk to the local fake (``wechat_fake``).
+Answers and notifications are verified with the key their ``Wechatpay-Serial`` names: the
+WeChat Pay public key, a platform certificate, or either while a merchant migrates
+(``payments.platform_keys``, ``WECHATPAY_KEY_MODES``).  The base URL is configurable so tests
+and development talk to the local fake (``wechat_fake``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from wechatpayv3 import WeChatPay, WeChatPayType
-from wechatpayv3.utils import aes_decrypt, load_public_key, rsa_verify
+from wechatpayv3.core import Core
+from wechatpayv3.utils import aes_decrypt, load_private_key, rsa_verify
 
 from .gateway import (
     BillLink,
@@ -29,6 +31,7 @@ from .gateway import (
     RefundState,
     TransactionState,
 )
+from .platform_keys import PUBLIC_KEY, CertificateSource, PlatformKeys
 
 logger = logging.getLogger(__name__)
 CHINA = timezone(timedelta(hours=8))
@@ -57,6 +60,37 @@ def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+class _Core(Core):
+    """wechatpayv3's Core talking to our base URL and verifying with our keys.
+
+    The library has no base-URL option (its Core keeps the host in one attribute), and without a
+    public key its constructor downloads certificates from the hard-coded host and never checks
+    that answer's signature; these three hooks hand both jobs to ``PlatformKeys``.
+    """
+
+    def __init__(self, *, base_url: str, keys: PlatformKeys, **kwargs):
+        self._keys = keys
+        super().__init__(**kwargs)
+        self._gate_way = base_url.rstrip("/")
+
+    def _init_certificates(self) -> None:  # the constructor's download: certificates come on demand
+        pass
+
+    def _update_certificates(self) -> None:
+        self._keys.refresh()
+
+    def _verify_signature(self, headers, body) -> bool:
+        return self._keys.verify(headers, body)
+
+
+class _Client(WeChatPay):
+    """WeChatPay with our Core (its own constructor would build the library's)."""
+
+    def __init__(self, *, core: Core, appid: str, mchid: str, notify_url: str):
+        self._type, self._mchid, self._appid, self._notify_url = WeChatPayType.MINIPROG, mchid, appid, notify_url
+        self._core, self._partner_mode = core, False
+
+
 class WeChatPayGateway:
     def __init__(
         self,
@@ -67,32 +101,48 @@ class WeChatPayGateway:
         mch_cert_serial_no: str,
         mch_private_key: str,
         apiv3_key: str,
+        key_modes: tuple[str, ...],
         platform_public_key: str,
         platform_public_key_id: str,
+        certificate_renew_hours: int,
+        certificate_min_download_seconds: int,
         notify_url: str,
         refund_notify_url: str,
         notify_max_age_seconds: int,
         timeout: float,
     ):
         self.app_id, self.mch_id, self.apiv3_key = app_id, mch_id, apiv3_key
-        self.platform_public_key_id = platform_public_key_id
         self.refund_notify_url = refund_notify_url
         self.notify_max_age_seconds = notify_max_age_seconds
-        self._platform_public_key = load_public_key(platform_public_key)
-        self._client = WeChatPay(
-            wechatpay_type=WeChatPayType.MINIPROG,
-            mchid=mch_id,
-            private_key=mch_private_key,
-            cert_serial_no=mch_cert_serial_no,
-            appid=app_id,
+        source = CertificateSource(
+            base_url=base_url,
+            mch_id=mch_id,
+            mch_cert_serial_no=mch_cert_serial_no,
+            mch_private_key=load_private_key(mch_private_key),
             apiv3_key=apiv3_key,
-            notify_url=notify_url,
-            public_key=platform_public_key,
-            public_key_id=platform_public_key_id,
-            timeout=timeout,  # seconds, to connect and between reads (WECHATPAY_HTTP_TIMEOUT_SECONDS)
+            timeout=timeout,
         )
-        # wechatpayv3 has no base-URL option; its Core keeps the host in one attribute.
-        self._client._core._gate_way = base_url.rstrip("/")
+        self.keys = PlatformKeys(
+            modes=key_modes,
+            public_key_id=platform_public_key_id,
+            public_key_pem=platform_public_key,
+            source=source,
+            renew_hours=certificate_renew_hours,
+            min_download_seconds=certificate_min_download_seconds,
+        )
+        with_public_key = PUBLIC_KEY in key_modes  # requests then name it in Wechatpay-Serial, as before
+        core = _Core(
+            base_url=base_url,
+            keys=self.keys,
+            mchid=mch_id,
+            cert_serial_no=mch_cert_serial_no,
+            private_key=mch_private_key,
+            apiv3_key=apiv3_key,
+            timeout=timeout,  # seconds, to connect and between reads (WECHATPAY_HTTP_TIMEOUT_SECONDS)
+            public_key=platform_public_key if with_public_key else None,
+            public_key_id=platform_public_key_id if with_public_key else None,
+        )
+        self._client = _Client(core=core, appid=app_id, mchid=mch_id, notify_url=notify_url)
 
     # --- calls
     def _call(self, what: str, call, *args, **kwargs) -> tuple[int, dict[str, Any] | None]:
@@ -259,8 +309,6 @@ class WeChatPayGateway:
             raise NotificationRejected(
                 fields={"headers": [f"Unsupported signature type {headers['Wechatpay-Signature-Type']}."]}
             )
-        if headers["Wechatpay-Serial"] != self.platform_public_key_id:
-            raise NotificationRejected(fields={"headers": ["Signed with a key that is not our WeChat Pay public key."]})
         try:
             age = abs(time.time() - int(headers["Wechatpay-Timestamp"]))
         except ValueError as exc:
@@ -269,13 +317,23 @@ class WeChatPayGateway:
             raise NotificationRejected(
                 fields={"headers": [f"Timestamp is {int(age)} s away from now; stale or replayed."]}
             )
+        key = self.keys.key_for(headers["Wechatpay-Serial"])  # after the timestamp: junk downloads nothing
+        if key is None:
+            raise NotificationRejected(
+                fields={
+                    "headers": [
+                        f"Signed with a key we do not know (Wechatpay-Serial {headers['Wechatpay-Serial'][:64]!r}): "
+                        "neither our WeChat Pay public key nor a current platform certificate."
+                    ]
+                }
+            )
         text = body.decode("utf-8", "replace")
         if not rsa_verify(
             headers["Wechatpay-Timestamp"],
             headers["Wechatpay-Nonce"],
             text,
             headers["Wechatpay-Signature"],
-            self._platform_public_key,
+            key,
         ):
             raise NotificationRejected(fields={"headers": ["Signature verification failed."]})
         try:
@@ -321,17 +379,23 @@ def _gateway_for(config: tuple) -> WeChatPayGateway:
         "mch_cert_serial_no",
         "mch_private_key_file",
         "apiv3_key",
+        "key_modes",
         "platform_public_key_file",
         "platform_public_key_id",
+        "certificate_renew_hours",
+        "certificate_min_download_seconds",
         "notify_url",
         "refund_notify_url",
         "notify_max_age_seconds",
         "timeout",
     ]
     values = dict(zip(names, config, strict=True))
+    public_key_file = values.pop("platform_public_key_file")
     return WeChatPayGateway(
         mch_private_key=_read(values.pop("mch_private_key_file"), "WECHATPAY_MCH_PRIVATE_KEY_FILE"),
-        platform_public_key=_read(values.pop("platform_public_key_file"), "WECHATPAY_PUBLIC_KEY_FILE"),
+        platform_public_key=_read(public_key_file, "WECHATPAY_PUBLIC_KEY_FILE")
+        if PUBLIC_KEY in values["key_modes"]
+        else "",
         **values,
     )
 
@@ -346,8 +410,11 @@ def get_gateway() -> WeChatPayGateway:
             settings.WECHATPAY_MCH_CERT_SERIAL_NO,
             settings.WECHATPAY_MCH_PRIVATE_KEY_FILE,
             settings.WECHATPAY_APIV3_KEY,
+            tuple(settings.WECHATPAY_KEY_MODES),
             settings.WECHATPAY_PUBLIC_KEY_FILE,
             settings.WECHATPAY_PUBLIC_KEY_ID,
+            settings.WECHATPAY_CERTIFICATE_RENEW_HOURS,
+            settings.WECHATPAY_CERTIFICATE_MIN_DOWNLOAD_SECONDS,
             settings.WECHATPAY_NOTIFY_URL,
             settings.WECHATPAY_REFUND_NOTIFY_URL,
             settings.WECHATPAY_NOTIFY_MAX_AGE_SECONDS,

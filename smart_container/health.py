@@ -19,6 +19,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from payments.platform_keys import certificate_status
 from recognition.conf import model_status
 
 
@@ -56,7 +57,26 @@ def _check_redis() -> dict:
         return {"ok": False, "configured": True, "error": str(exc)[:200]}
 
 
-CHECKS: dict[str, Callable[[], dict]] = {"database": _check_database, "redis": _check_redis}
+def _check_wechatpay() -> dict:
+    """The key modes and each platform certificate's expiry (from the database; WeChat is not asked)."""
+    try:
+        return certificate_status(
+            modes=tuple(settings.WECHATPAY_KEY_MODES),
+            public_key_id=settings.WECHATPAY_PUBLIC_KEY_ID,
+            renew_hours=settings.WECHATPAY_CERTIFICATE_RENEW_HOURS,
+        )
+    except Exception as exc:
+        return {"ok": False, "error": str(exc)[:200]}
+    finally:
+        connection.close()
+
+
+CHECKS: dict[str, Callable[[], dict]] = {
+    "database": _check_database,
+    "redis": _check_redis,
+    "wechatpay": _check_wechatpay,
+}
+SERVING = ("database", "redis")  # the others are reported (ok: false warns) but do not fail /healthz
 _executors = {name: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"healthz-{name}") for name in CHECKS}
 _running: dict[str, Future] = {}
 _lock = threading.Lock()
@@ -87,10 +107,11 @@ def run_checks(timeout: float) -> dict[str, dict]:
 def healthz(request):
     """200 when the database (and Redis, if configured) answer in time; 503 otherwise.
 
-    Model files are reported but do not fail the check: the catalog and orders keep
-    working while models are being fetched.
+    Model files and WeChat Pay's certificates are reported but do not fail the check: the
+    catalog and orders keep working while models are fetched, and taking an instance out of a
+    load balancer does not renew a certificate every instance shares.
     """
     results = run_checks(settings.HEALTHZ_TIMEOUT_SECONDS)
-    ok = all(result["ok"] for result in results.values())
+    ok = all(results[name]["ok"] for name in SERVING)
     body = {"status": "ok" if ok else "unavailable", **results, "models": model_status()}
     return JsonResponse(body, status=200 if ok else 503)

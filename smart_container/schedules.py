@@ -63,6 +63,12 @@ SCHEDULES = [
         "WeChat makes a day's bills from 09:00 the next day; match them to our payments and refunds.",
     ),
     Schedule(
+        "payments: refresh platform certificates",
+        "payments.tasks.refresh_platform_certificates",
+        {"minute": "7", "hour": "*/6"},
+        "Certificate mode: download WeChat Pay's platform certificates so a new one is held before the old expires.",
+    ),
+    Schedule(
         "reports: daily sales summary",
         "reports.tasks.daily_sales_summary",
         {"minute": "10", "hour": "0"},

@@ -394,8 +394,16 @@ WECHATPAY_MCH_ID = env("WECHATPAY_MCH_ID", default="")
 WECHATPAY_MCH_CERT_SERIAL_NO = env("WECHATPAY_MCH_CERT_SERIAL_NO", default="")
 WECHATPAY_MCH_PRIVATE_KEY_FILE = env("WECHATPAY_MCH_PRIVATE_KEY_FILE", default="")
 WECHATPAY_APIV3_KEY = env("WECHATPAY_APIV3_KEY", default="")
+# How WeChat Pay's answers and notifications are verified (docs/payments.md, Key modes): "public_key"
+# (the two settings below), "certificate" (platform certificates downloaded from WECHATPAY_BASE_URL),
+# or both while a merchant migrates; each message is verified with the key its Wechatpay-Serial names.
+WECHATPAY_KEY_MODES = env.list("WECHATPAY_KEY_MODES", default=["public_key"])
 WECHATPAY_PUBLIC_KEY_FILE = env("WECHATPAY_PUBLIC_KEY_FILE", default="")
 WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", default="")
+# Certificate mode: download again on demand (and /healthz warns) when the newest certificate expires
+# within this many hours; at most one on-demand download (unknown serial, renewal) per MIN_DOWNLOAD seconds.
+WECHATPAY_CERTIFICATE_RENEW_HOURS = env.int("WECHATPAY_CERTIFICATE_RENEW_HOURS", default=72)
+WECHATPAY_CERTIFICATE_MIN_DOWNLOAD_SECONDS = env.int("WECHATPAY_CERTIFICATE_MIN_DOWNLOAD_SECONDS", default=60)
 WECHATPAY_NOTIFY_URL = env("WECHATPAY_NOTIFY_URL", default="")
 WECHATPAY_REFUND_NOTIFY_URL = env("WECHATPAY_REFUND_NOTIFY_URL", default="")
 WECHATPAY_NOTIFY_MAX_AGE_SECONDS = env.int("WECHATPAY_NOTIFY_MAX_AGE_SECONDS", default=300)
@@ -412,10 +420,8 @@ WECHATPAY_REQUIRED_SETTINGS = [
     "WECHATPAY_MCH_CERT_SERIAL_NO",
     "WECHATPAY_MCH_PRIVATE_KEY_FILE",
     "WECHATPAY_APIV3_KEY",
-    "WECHATPAY_PUBLIC_KEY_FILE",
-    "WECHATPAY_PUBLIC_KEY_ID",
     "WECHATPAY_NOTIFY_URL",
-]
+] + (["WECHATPAY_PUBLIC_KEY_FILE", "WECHATPAY_PUBLIC_KEY_ID"] if "public_key" in WECHATPAY_KEY_MODES else [])
 
 # --- Checkout (the customer's photo -> cart -> order).  docs/checkout.md
 CHECKOUT_RECOGNIZE_WAIT_SECONDS = env.float("CHECKOUT_RECOGNIZE_WAIT_SECONDS", default=5.0)
@@ -436,6 +442,11 @@ BACKOFFICE_LOW_STOCK_THRESHOLD = env.int("BACKOFFICE_LOW_STOCK_THRESHOLD", defau
 BACKOFFICE_REVIEW_MIN_SCORE = env.float("BACKOFFICE_REVIEW_MIN_SCORE", default=0.6)  # below: needs review
 
 # --- Server mode: refuse to start, with one message, rather than run half-configured.
+_unknown_modes = sorted(set(WECHATPAY_KEY_MODES) - {"public_key", "certificate"})
+if _unknown_modes or not WECHATPAY_KEY_MODES:
+    raise ImproperlyConfigured(
+        f"WECHATPAY_KEY_MODES={','.join(WECHATPAY_KEY_MODES)!r}: each mode is public_key or certificate (or both)."
+    )
 _missing = [name for name in ["DJANGO_SECRET_KEY"] if not SECRET_KEY]
 _missing += [name for name in WECHATPAY_REQUIRED_SETTINGS if WECHATPAY_REQUIRED and not globals()[name]]
 if SERVER_MODE_BECAUSE and _missing:

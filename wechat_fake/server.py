@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import bills, crypto
+from .certificates import FakeCertificate, make_certificate
 from .crypto import KeyPair, generate_keypair
 from .ledger import Ledger
 
@@ -151,6 +152,8 @@ class FakeWeChat:
         self.merchant_serial_no = merchant_serial_no
         self.platform_keys = platform_keys or generate_keypair()
         self.platform_public_key_id = platform_public_key_id
+        self.certificates: list[FakeCertificate] = []  # platform certificates (certificate mode)
+        self.signing_serial = platform_public_key_id  # what answers and notifications are signed with
         self.transactions: dict[str, Transaction] = {}
         self.refunds: dict[str, RefundRecord] = {}
         self.used_codes: set[str] = set()
@@ -217,15 +220,46 @@ class FakeWeChat:
         if not crypto.verify(self.merchant_public_key, message, fields.get("signature", "")):
             raise PayError(401, "SIGN_ERROR", "signature verification failed")
 
-    def signed_headers(self, body: str, *, timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+    # --- platform keys: the public key (its id) and certificates (their serials)
+    def add_certificate(
+        self, *, valid_for: timedelta = timedelta(days=5 * 365), starts: datetime | None = None
+    ) -> FakeCertificate:
+        """Issue a platform certificate (listed by /v3/certificates from now on; not yet signing)."""
+        not_before = starts or datetime.now(UTC) - timedelta(minutes=5)
+        certificate = make_certificate(self.mch_id, not_before=not_before, not_after=not_before + valid_for)
+        with self.lock:
+            self.certificates.append(certificate)
+        return certificate
+
+    def sign_with(self, serial: str) -> None:
+        """Sign from now on with the public key (its id) or the certificate of this serial."""
+        self._signing_key(serial)
+        self.signing_serial = serial
+
+    def _signing_key(self, serial: str):
+        if serial == self.platform_public_key_id:
+            return self.platform_keys.private_key
+        for certificate in self.certificates:
+            if certificate.serial_no == serial:
+                return certificate.keys.private_key
+        raise KeyError(f"no platform key {serial}")
+
+    def certificates_listing(self) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        return {"data": [c.listing(self.apiv3_key) for c in self.certificates if c.not_after > now]}
+
+    def signed_headers(
+        self, body: str, *, timestamp: int | None = None, nonce: str | None = None, serial: str | None = None
+    ) -> dict[str, str]:
         timestamp = int(time.time()) if timestamp is None else timestamp
         nonce = nonce or crypto.nonce()
-        signature = crypto.sign(self.platform_keys.private_key, f"{timestamp}\n{nonce}\n{body}\n")
+        serial = serial or self.signing_serial
+        signature = crypto.sign(self._signing_key(serial), f"{timestamp}\n{nonce}\n{body}\n")
         return {
             "Wechatpay-Timestamp": str(timestamp),
             "Wechatpay-Nonce": nonce,
             "Wechatpay-Signature": signature,
-            "Wechatpay-Serial": self.platform_public_key_id,
+            "Wechatpay-Serial": serial,
             "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
             "Request-ID": str(uuid.uuid4()),
         }
@@ -382,8 +416,10 @@ class FakeWeChat:
         timestamp: int | None = None,
         nonce: str | None = None,
         apiv3_key: str | None = None,
+        serial: str | None = None,
     ) -> tuple[dict[str, str], str]:
-        """(headers, body) of a v3 notification, signed with the platform key."""
+        """(headers, body) of a v3 notification, signed with the platform key ``serial`` names
+        (default: the one the fake signs with now, ``signing_serial``)."""
         encrypted = crypto.aes_gcm_encrypt(
             apiv3_key or self.apiv3_key, json.dumps(resource, ensure_ascii=False), original_type
         )
@@ -398,7 +434,7 @@ class FakeWeChat:
             },
             ensure_ascii=False,
         )
-        headers = self.signed_headers(body, timestamp=timestamp, nonce=nonce)
+        headers = self.signed_headers(body, timestamp=timestamp, nonce=nonce, serial=serial)
         headers["Content-Type"] = "application/json"
         return headers, body
 
@@ -433,6 +469,8 @@ class FakeWeChat:
                 raise PayError(500, "SYSTEM_ERROR", "系统繁忙，请稍后重试")
             self.check_authorization(method, path, body, headers.get("Authorization", ""))
             data = json.loads(body) if body else {}
+            if method == "GET" and url.path == "/v3/certificates":
+                return 200, self.certificates_listing(), True
             if method == "POST" and url.path == "/v3/pay/transactions/jsapi":
                 return 200, self.prepay(data), True
             match = re.fullmatch(r"/v3/pay/transactions/out-trade-no/([^/]+)(/close)?", url.path)

@@ -107,3 +107,16 @@ def staff_api(db, django_user_model) -> APIClient:
 def post_notification(client: APIClient, url: str, notification: tuple[dict[str, str], str]):
     headers, body = notification
     return client.generic("POST", url, body, content_type="application/json", headers=headers)
+
+
+@pytest.fixture
+def payment_tasks_in_process() -> Iterator[None]:
+    """The payment tasks (the late payment's refund) run in-process, as in the embedded default,
+    also when the suite runs with REDIS_URL (no payments worker is started by these tests)."""
+    from payments.tasks import submit_refund
+
+    conf = submit_refund.app.conf
+    before = conf.task_always_eager
+    conf.CELERY_TASK_ALWAYS_EAGER = True  # the Django-namespaced key is the one Celery reads here
+    yield
+    conf.CELERY_TASK_ALWAYS_EAGER = before

@@ -1,19 +1,10 @@
-"""Payment fixtures: the payment tasks (the late payment's refund) run in-process, as in the
-embedded default, also when the suite runs with REDIS_URL (no payments worker is started here)."""
+"""Payment fixtures: the payment tasks run in-process in every payments test."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def _payment_tasks_in_process() -> Iterator[None]:
-    from payments.tasks import submit_refund
-
-    conf = submit_refund.app.conf
-    before = conf.task_always_eager
-    conf.CELERY_TASK_ALWAYS_EAGER = True  # the Django-namespaced key is the one Celery reads here
-    yield
-    conf.CELERY_TASK_ALWAYS_EAGER = before
+def _payment_tasks_in_process(payment_tasks_in_process) -> None:
+    """See ``tests.wechat_fixtures.payment_tasks_in_process``."""

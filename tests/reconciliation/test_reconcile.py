@@ -100,9 +100,8 @@ def test_todays_bill_so_far_is_replaced_when_it_grew(bills_now, pay):
 
 
 def test_charge_on_a_closed_order_is_refunded_as_a_late_payment(
-    bills_now, order_for, settings, django_capture_on_commit_callbacks
+    bills_now, order_for, payment_tasks_in_process, django_capture_on_commit_callbacks
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = True  # the late payment's refund task runs here
     order = order_for(1)
     order_actions.close(order_actions.lock(order.pk))  # expired and closed here
     bills_now.complete_payment(order.pk.hex, notify=False)  # ...while the customer paid at WeChat

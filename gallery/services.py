@@ -90,7 +90,7 @@ def add_photos(product: Product, uploads: Sequence[Upload], *, actor=None) -> li
         try:
             inspect_image(upload.data)
         except ImageRejected as exc:
-            errors[f"images.{index}"] = [f"{upload.name}: {exc}"]
+            errors[f"images.{index}"] = [gettext("%(name)s: %(reason)s") % {"name": upload.name, "reason": exc}]
     if errors:
         raise InvalidInput(fields=errors)
 

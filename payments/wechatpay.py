@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.core import Core
 from wechatpayv3.utils import aes_decrypt, load_private_key, rsa_verify
@@ -366,7 +367,7 @@ class WeChatPayGateway:
 
 def _read(path: str, name: str) -> str:
     if not path:
-        raise GatewayUnavailable(f"WeChat Pay is not configured ({name} is empty).")
+        raise GatewayUnavailable(gettext("WeChat Pay is not configured (%(setting)s is empty).") % {"setting": name})
     return Path(path).read_text()
 
 

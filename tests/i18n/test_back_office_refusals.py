@@ -38,7 +38,7 @@ def test_resolving_a_resolved_discrepancy_is_refused_in_chinese_or_english(clien
     client.force_login(staff["owner"])
     closed = Discrepancy.objects.get(run=shop["reconciliation"], is_open=False)
     url = reverse("backoffice:discrepancy-resolve", args=[closed.pk])
-    assert page_messages(client.post(url, {"note": "again"}, follow=True)) == ["此差异已处理。"]
+    assert page_messages(client.post(url, {"note": "again"}, follow=True)) == ["这项差异已经处理过了。"]
     english = client.post(url, {"note": "again"}, follow=True, **ENGLISH)
     assert page_messages(english) == ["This discrepancy is already resolved."]
     closed.refresh_from_db()

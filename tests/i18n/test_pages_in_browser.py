@@ -307,6 +307,9 @@ def test_back_office_pages_in_chinese(live, shop, viewport):
     try:
         driver.get(f"{live.url}/")
         check_page(driver, "home", language="zh-hans")
+        driver.get(f"{live.url}/no-such-page/")
+        assert driver.find_element(By.TAG_NAME, "h1").text == "页面不存在"
+        check_page(driver, "not-found", language="zh-hans")
         driver.get(f"{live.url}/backoffice/")
         check_page(driver, "backoffice-login", language="zh-hans")
         sign_in(driver, live)

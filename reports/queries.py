@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from catalog.models import Product, Store
 from checkout.models import Recognition
 from orders.models import Order, OrderLine, Refund
+from reconciliation.models import ReconciliationRun
 
 from .models import DailySalesSummary
 
@@ -302,3 +303,21 @@ def recognition_quality(period: Period, store: Store | None = None) -> Recogniti
                 quality.histogram[_bucket(box["score"])] += 1
         quality.unknown_items += len((result or {}).get("unknown", []))
     return quality
+
+
+@dataclass
+class Settlement:
+    """What WeChat Pay settled over the reconciled days of a period (merchant-wide: the bills know no store)."""
+
+    days: int = 0
+    fee_fen: int = 0
+    net_fen: int = 0
+
+
+def wechat_settlement(period: Period) -> Settlement:
+    """WeChat's fee and the net settlement, from the days reconciled against its bills."""
+    runs = ReconciliationRun.objects.filter(day__gte=period.first, day__lte=period.last).exclude(
+        state=ReconciliationRun.State.NOT_AVAILABLE
+    )
+    sums = runs.aggregate(days=Count("id"), fee=Sum("fee_fen"), net=Sum("net_fen"))
+    return Settlement(days=sums["days"], fee_fen=sums["fee"] or 0, net_fen=sums["net"] or 0)

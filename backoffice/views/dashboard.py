@@ -80,6 +80,7 @@ class DashboardView(BackOfficeMixin, TemplateView):
             top_products=queries.top_products(period, store),
             low_stock=queries.low_stock(settings.BACKOFFICE_LOW_STOCK_THRESHOLD)[:10],
             low_stock_threshold=settings.BACKOFFICE_LOW_STOCK_THRESHOLD,
+            settlement=None if store else queries.wechat_settlement(period),
             open_reconciliation_days=list(
                 ReconciliationRun.objects.filter(discrepancies__is_open=True).distinct().values_list("day", flat=True)
             ),

@@ -93,3 +93,15 @@ def test_unknown_day_is_404(login, run):
     client = login("owner")
     assert client.get(reverse("backoffice:reconciliation-day", args=["2026-01-01"])).status_code == 404
     assert client.get(reverse("backoffice:reconciliation-day", args=["not-a-day"])).status_code == 404
+
+
+def test_dashboard_shows_the_fee_and_net_of_reconciled_days(login, shop, run):
+    ReconciliationRun.objects.filter(day=date(2026, 11, 29)).update(fee_fen=26, net_fen=1000)
+    ReconciliationRun.objects.create(day=date(2026, 11, 28), state="not_available", checked_at=timezone.now())
+    client = login("manager")
+    response = client.get(reverse("backoffice:dashboard"), {"days": 90})
+    settlement = response.context["settlement"]
+    assert (settlement.days, settlement.fee_fen, settlement.net_fen) == (2, 74 + 26, 11971 + 1000)
+    assert 'data-stat="fee"' in response.content.decode() and "¥129.71" in response.content.decode()
+    by_store = client.get(reverse("backoffice:dashboard"), {"days": 90, "store": shop.code})
+    assert by_store.context["settlement"] is None  # the bills know no store

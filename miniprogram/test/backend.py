@@ -168,6 +168,9 @@ def main() -> None:
         SHITU_CPU_THREADS="1",
         THROTTLE_WECHAT_LOGIN="1000/min",
         THROTTLE_RECOGNIZE="1000/min",
+        # "My orders" pages through twelve unpaid orders of one customer, made within a second.
+        THROTTLE_ORDER_CREATE="1000/min",
+        ORDERS_MAX_OPEN_PER_CUSTOMER="100",
         CHECKOUT_DEFAULT_STORE="demo",
         WECHAT_APP_ID=APP_ID,
         WECHAT_APP_SECRET=APP_SECRET,

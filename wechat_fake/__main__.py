@@ -24,10 +24,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8701)
     parser.add_argument("--state-dir", type=Path, default=Path("var/wechat_fake"))
     parser.add_argument("--app-url", default="http://127.0.0.1:8000", help="Where the Django server listens.")
+    parser.add_argument(
+        "--key-mode",
+        choices=["public_key", "certificate", "both"],
+        default="public_key",
+        help="Sign with the WeChat Pay public key, a platform certificate, or a certificate for a merchant "
+        "configured with both (migrating).",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    dev = start_dev_wechat(args.state_dir, args.app_url, host=args.host, port=args.port)
+    dev = start_dev_wechat(args.state_dir, args.app_url, host=args.host, port=args.port, key_mode=args.key_mode)
     env_file = args.state_dir.resolve() / "env"
     print(f"fake WeChat (login + Pay v3) on {dev.base_url}; settings for Django in {env_file}", flush=True)
     try:

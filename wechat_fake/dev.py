@@ -46,9 +46,17 @@ class DevWeChat:
         self.fake.stop()
 
 
-def start_dev_wechat(state_dir: Path, app_url: str, *, host: str = "127.0.0.1", port: int = 0) -> DevWeChat:
+KEY_MODES = {"public_key": "public_key", "certificate": "certificate", "both": "public_key,certificate"}
+
+
+def start_dev_wechat(
+    state_dir: Path, app_url: str, *, host: str = "127.0.0.1", port: int = 0, key_mode: str = "public_key"
+) -> DevWeChat:
     """Start the fake (login + Pay v3) on ``host:port`` (0: a free port) with the keys kept in
-    ``state_dir``; ``app_url`` is where the Django server listens (WeChat Pay notifies it)."""
+    ``state_dir``; ``app_url`` is where the Django server listens (WeChat Pay notifies it).
+
+    ``key_mode`` "certificate" or "both" (a merchant migrating) issues a platform certificate at
+    each start and signs with it; the settings then name the mode (docs/payments.md, Key modes)."""
     state = Path(state_dir).resolve()
     state.mkdir(parents=True, exist_ok=True)
     merchant, platform = _keypair(state, "merchant"), _keypair(state, "platform")
@@ -86,5 +94,8 @@ def start_dev_wechat(state_dir: Path, app_url: str, *, host: str = "127.0.0.1", 
         "WECHATPAY_REFUND_NOTIFY_URL": f"{app}/api/v1/payments/wechat/refund-notify",
         "CHECKOUT_FAKE_PAY_URL": fake.base_url,
     }
+    if key_mode != "public_key":
+        fake.sign_with(fake.add_certificate().serial_no)
+        settings["WECHATPAY_KEY_MODES"] = KEY_MODES[key_mode]
     (state / "env").write_text("".join(f"{name}={value}\n" for name, value in settings.items()))
     return DevWeChat(fake, settings)

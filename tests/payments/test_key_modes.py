@@ -232,3 +232,18 @@ def test_healthz_shows_certificate_expiry_and_warns(client, wechat, settings):
     shown = client.get("/healthz").json()["wechatpay"]
     assert shown["certificates"][0]["expired"] is True and shown["certificates"][0]["hours_left"] == 0
     assert shown["ok"] is False and "No valid WeChat Pay platform certificate" in shown["warnings"][0]
+
+
+def test_the_development_fake_signs_with_a_certificate_when_asked(tmp_path, settings):
+    from payments.tasks import refresh_platform_certificates
+    from wechat_fake.dev import start_dev_wechat
+
+    dev = start_dev_wechat(tmp_path, "http://127.0.0.1:9", key_mode="both")
+    try:
+        assert "WECHATPAY_KEY_MODES=public_key,certificate\n" in (tmp_path / "env").read_text()
+        for name, value in dev.settings.items():  # as the env file reads (env.list for the modes)
+            setattr(settings, name, value.split(",") if name == "WECHATPAY_KEY_MODES" else value)
+        assert refresh_platform_certificates() == 1
+        assert PlatformCertificate.objects.get().serial_no == dev.fake.signing_serial != dev.fake.platform_public_key_id
+    finally:
+        dev.stop()

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import RegexValidator
+from django.db.models import F, OrderBy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -92,11 +93,12 @@ class ProductSearchForm(forms.Form):
         sort = self.cleaned_data["sort"]
         return sort if sort.lstrip("-") in PRODUCT_SORTS else ""  # an unknown column sorts by SKU
 
-    def ordering(self) -> list[str]:
-        """The column the list is sorted by, then SKU."""
+    def ordering(self) -> list[OrderBy | str]:
+        """The column the list is sorted by, then SKU; products without a value (no category)
+        last either way, as PostgreSQL does and SQLite would not."""
         sort = (self.cleaned_data.get("sort") if self.is_bound and self.is_valid() else "") or "sku"
-        field = PRODUCT_SORTS[sort.lstrip("-")]
-        return [f"-{field}" if sort.startswith("-") else field, "sku"]
+        column = F(PRODUCT_SORTS[sort.lstrip("-")])
+        return [column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True), "sku"]
 
 
 def barcode_taken(barcode: str, product: Product | None = None) -> bool:

@@ -363,7 +363,7 @@ def test_frozen_database_healthz_and_login_answer_503_within_their_bounds(stack_
         assert response.status_code == 503 and response.json()["database"]["ok"] is False
         response, took_login = timed(login, web)
         assert_503_shape(response)
-        assert response.json()["error"]["message"].startswith("The database is unavailable")
+        assert response.json()["error"]["message"].startswith("数据库暂时不可用")  # the default language's words
     finally:
         web.stop()
         frozen.close()

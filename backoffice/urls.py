@@ -30,6 +30,7 @@ urlpatterns = [
     path("orders/<uuid:pk>/refund/", orders.OrderRefundView.as_view(), name="order-refund"),
     path("review/", review.ReviewQueueView.as_view(), name="review"),
     path("review/<uuid:pk>/", review.ReviewDetailView.as_view(), name="review-item"),
+    path("review/<uuid:pk>/photo", review.ReviewPhotoView.as_view(), name="review-photo"),
     path("review/<uuid:pk>/add-crop/", review.ReviewAddCropView.as_view(), name="review-add-crop"),
     path("review/<uuid:pk>/done/", review.ReviewDoneView.as_view(), name="review-done"),
     path("gallery/", gallery.GalleryStatusView.as_view(), name="gallery"),

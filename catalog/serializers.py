@@ -56,7 +56,7 @@ class ProductSerializer(StrictModelSerializer):
 
 
 class PriceChangeSerializer(serializers.ModelSerializer):
-    changed_by = serializers.StringRelatedField()
+    changed_by = serializers.StringRelatedField(allow_null=True, help_text="Null for imports and the first price.")
 
     class Meta:
         model = PriceChange

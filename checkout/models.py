@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .photos import photo_storage
+
 
 def recognition_photo_path(instance: Recognition, filename: str) -> str:
     return f"recognitions/{timezone.now():%Y/%m/%d}/{instance.id}.jpg"
@@ -27,7 +29,11 @@ class Recognition(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="recognitions")
     store = models.ForeignKey("catalog.Store", on_delete=models.PROTECT, related_name="recognitions")
-    photo = models.ImageField(upload_to=recognition_photo_path, help_text="The upload re-encoded as JPEG, no EXIF.")
+    photo = models.ImageField(
+        upload_to=recognition_photo_path,
+        storage=photo_storage,  # private: not under MEDIA_ROOT (checkout/photos.py)
+        help_text="The upload re-encoded as JPEG, no EXIF.",
+    )
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)

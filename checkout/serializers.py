@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.services import MAX_LINES, MAX_QUANTITY
 from smart_container.fields import StrictIntegerField
 
+from . import photos
 from .lifecycle import failure_message
 from .models import Recognition
 
@@ -39,6 +43,9 @@ class CartLineSerializer(serializers.Serializer):
 
 class RecognitionSerializer(serializers.ModelSerializer):
     store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    photo = serializers.SerializerMethodField(
+        help_text="The photo (JPEG): a link signed for this recognition, valid CHECKOUT_PHOTO_LINK_SECONDS."
+    )
     image_size = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField(help_text="Why it failed, in the request's language (else empty).")
     lines = CartLineSerializer(many=True, read_only=True)
@@ -64,6 +71,12 @@ class RecognitionSerializer(serializers.ModelSerializer):
             "completed_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_photo(self, recognition: Recognition) -> str:
+        url = f"{reverse('recognition-photo', args=[recognition.pk])}?signature={photos.sign(recognition.pk)}"
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
     def get_image_size(self, recognition: Recognition) -> list[int]:
         return [recognition.width, recognition.height]

@@ -174,13 +174,13 @@ def _editable(recognition: Recognition) -> Recognition:
     return locked
 
 
-def _save_correction(recognition: Recognition, *, field: str) -> Recognition:
-    """Reprice and save a corrected cart; a cart that grows past the largest order total is
-    refused naming ``field`` (the input that grew it), and nothing is saved."""
+def _save_correction(recognition: Recognition, *, field: str | None) -> Recognition:
+    """Reprice and save a corrected cart.  A correction that adds (``field`` names its input) and
+    grows the cart past the largest order total is refused, and nothing is saved; a removal never is."""
     before = recognition.total_fen
     recognition.corrected = True
     reprice(recognition)
-    if recognition.total_fen > before:
+    if field is not None and recognition.total_fen > before:
         order_services.refuse_over_total(recognition.total_fen, field=field)
     recognition.save(
         update_fields=["lines", "unknown", "total_fen", "min_confidence", "unsure", "corrected", "updated_at"]
@@ -215,7 +215,7 @@ def set_quantity(recognition: Recognition, sku: str, quantity: int) -> Recogniti
         recognition.lines = [ln for ln in recognition.lines if ln["sku"] != sku]
     else:
         line["quantity"] = quantity
-    return _save_correction(recognition, field="quantity")
+    return _save_correction(recognition, field="quantity" if quantity else None)
 
 
 @transaction.atomic
@@ -298,7 +298,7 @@ def remove_box(recognition: Recognition, box_id: int) -> Recognition:
     recognition = _editable(recognition)
     box, owner = _find_box(recognition, box_id)
     _take_out(recognition, box, owner)
-    return _save_correction(recognition, field="box")
+    return _save_correction(recognition, field=None)
 
 
 # --- ordering

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, permissions, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +21,7 @@ from payments.serializers import PayParamsSerializer
 from smart_container.parsers import FormParser, MultiPartParser
 from smart_container.throttling import ScopedRateThrottle
 
-from . import lifecycle, services
+from . import lifecycle, photos, services
 from .models import Recognition
 from .serializers import (
     AddItemSerializer,
@@ -50,8 +52,8 @@ class RecognizeView(APIView):
         responses={
             200: RecognitionSerializer,
             202: PendingRecognitionSerializer,
+            400: OpenApiResponse(description="Not a photo we can read (`error.fields` names `image`)."),
             413: OpenApiResponse(description="Photo too large."),
-            422: OpenApiResponse(description="Photo could not be decoded."),
             503: OpenApiResponse(description="Recognition unavailable."),
         },
     )
@@ -71,7 +73,9 @@ class RecognizeView(APIView):
             poll = request.build_absolute_uri(reverse("recognition-detail", args=[recognition.pk]))
             body = {"id": recognition.pk, "status": recognition.status, "poll": poll}
             body["ends_by"] = lifecycle.deadline_of(recognition)
-            return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": poll})
+            return Response(
+                PendingRecognitionSerializer(body).data, status=status.HTTP_202_ACCEPTED, headers={"Location": poll}
+            )
         if recognition.status == Recognition.Status.FAILED:
             if recognition.failure == Recognition.Failure.BAD_IMAGE:
                 raise exceptions.ValidationError({"image": [lifecycle.failure_message(recognition)]}, code="bad_image")
@@ -116,7 +120,7 @@ class RecognitionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         form.is_valid(raise_exception=True)
         return self._answer(services.set_quantity(self.get_object(), sku, form.validated_data["quantity"]))
 
-    @extend_schema(request=None, responses=RecognitionSerializer)
+    @extend_schema(request=None, responses={200: RecognitionSerializer})  # the cart as it now is, not a 204
     @change_line.mapping.delete
     def remove_line(self, request, pk=None, sku=None):
         """Remove a line."""
@@ -130,11 +134,49 @@ class RecognitionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         form.is_valid(raise_exception=True)
         return self._answer(services.choose_alternative(self.get_object(), int(box_id), **form.validated_data))
 
-    @extend_schema(request=None, responses=RecognitionSerializer)
+    @extend_schema(request=None, responses={200: RecognitionSerializer})  # the cart as it now is, not a 204
     @action(detail=True, methods=["delete"], url_path=r"boxes/(?P<box_id>[0-9]+)")
     def remove_box(self, request, pk=None, box_id=None):
         """Remove a box: an unknown item the customer is not buying, or an item counted twice."""
         return self._answer(services.remove_box(self.get_object(), int(box_id)))
+
+
+class HasPhotoLink(permissions.BasePermission):
+    """A valid signed link to this recognition's photo (what the API hands out; see checkout/photos.py)."""
+
+    def has_permission(self, request, view) -> bool:
+        signature = request.query_params.get("signature", "")
+        return bool(signature) and photos.verify(view.kwargs["pk"], signature)
+
+
+class RecognitionPhotoView(APIView):
+    """A checkout photo (JPEG): to its customer, to staff, or with the signed link of the recognition's answer."""
+
+    permission_classes = [HasPhotoLink | IsCustomerOrStaff]
+
+    def perform_content_negotiation(self, request, force=False):
+        return renderers.JSONRenderer(), "application/json"  # errors are JSON whatever an <img> accepts
+
+    def get_authenticate_header(self, request) -> str:
+        """401, not 403, without credentials or with an expired link: log in, or fetch the recognition again."""
+        return "Bearer"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "signature", str, description="From the recognition's `photo` link; valid for a limited time."
+            )
+        ],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
+        auth=[{"customerToken": []}, {"cookieAuth": []}, {"basicAuth": []}, {}],  # {}: the signed link alone
+    )
+    def get(self, request, pk):
+        recognitions = Recognition.objects.all()
+        customer = customer_of(request)
+        if customer is not None and not HasPhotoLink().has_permission(request, self):
+            recognitions = recognitions.filter(customer=customer)
+        recognition = get_object_or_404(recognitions, pk=pk)
+        return photos.photo_response(recognition)
 
 
 # ``/orders``: reading them (the orders app's viewset) plus the journey's steps on them: order the

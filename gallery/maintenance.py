@@ -47,7 +47,7 @@ def check_consistency() -> dict:
             break
     else:
         settled = False
-    report = {"checked_at": timezone.now().isoformat(), "version": head.version, "generation": head.generation}
+    report = {"checked_at": timezone.localtime().isoformat(), "version": head.version, "generation": head.generation}
     verdicts = []
     for worker in workers:
         at_head = (worker.version, worker.checksum_version, worker.generation) == (

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from catalog.models import ProductImage
@@ -51,7 +52,9 @@ class GalleryPhotoSerializer(serializers.ModelSerializer):
 
     def get_indexed_at(self, obj: ProductImage) -> str | None:
         embedding = self._embedding(obj)
-        return embedding.indexed_at.isoformat() if embedding and embedding.indexed_at else None
+        if not embedding or not embedding.indexed_at:
+            return None
+        return timezone.localtime(embedding.indexed_at).isoformat()  # the stores' offset, as every time we send
 
 
 class PhotoUploadSerializer(serializers.Serializer):

@@ -77,7 +77,7 @@ class CustomerOrderSerializer(OrderSerializer):
         paid = next((p for p in order.payments.all() if p.state == Payment.State.SUCCEEDED), None)
         if paid is None:
             return None
-        return {
+        receipt = {
             "store": order.store.name,
             "paid_at": paid.paid_at,
             "transaction_id": paid.transaction_id,
@@ -85,3 +85,4 @@ class CustomerOrderSerializer(OrderSerializer):
             "refunded_fen": order.refunded_fen,
             "net_fen": order.total_fen - order.refunded_fen,
         }
+        return ReceiptSerializer(receipt).data  # its DateTimeField puts paid_at in the stores' offset

@@ -130,6 +130,9 @@ def server_env(args: argparse.Namespace, state: Path, port: int, wechat: dict[st
     # them 429 and hide everything else (the throttles have their own tests).
     for name in args.unthrottle:
         env[name] = "1000000/min"
+    # Likewise the cap on one customer's unpaid orders (tested in tests/orders/test_order_limits.py):
+    # the fuzzer's one customer would meet it after five orders and order nothing more.
+    env["ORDERS_MAX_OPEN_PER_CUSTOMER"] = "1000000"
     env.setdefault("SHITU_MODEL_CACHE", str(args.models))
     return env
 
@@ -285,7 +288,10 @@ def main() -> int:
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--report-dir", type=Path, default=ROOT / "var" / "fuzz")
     parser.add_argument(
-        "--unthrottle", nargs="*", default=["THROTTLE_WECHAT_LOGIN", "THROTTLE_RECOGNIZE"], help=argparse.SUPPRESS
+        "--unthrottle",
+        nargs="*",
+        default=["THROTTLE_WECHAT_LOGIN", "THROTTLE_RECOGNIZE", "THROTTLE_ORDER_CREATE"],
+        help=argparse.SUPPRESS,
     )
     args = parser.parse_args()
     args.staff_password = secrets.token_urlsafe(16)

@@ -433,6 +433,11 @@ CHECKOUT_RECOGNITION_DEADLINE_SECONDS = env.int("CHECKOUT_RECOGNITION_DEADLINE_S
 CHECKOUT_MAX_UPLOAD_BYTES = env.int("CHECKOUT_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
 CHECKOUT_MAX_UPLOAD_PIXELS = env.int("CHECKOUT_MAX_UPLOAD_PIXELS", default=24_000_000)
 CHECKOUT_DEFAULT_STORE = env("CHECKOUT_DEFAULT_STORE", default="demo")
+# Customers' checkout photos are private: kept outside MEDIA_ROOT (empty: "checkout_photos" beside
+# it) and served only by GET /api/v1/checkout/recognitions/{id}/photo, to their customer, to staff,
+# or to whoever holds the signed link the API hands out, until it expires (checkout/photos.py).
+CHECKOUT_PHOTO_ROOT = env("CHECKOUT_PHOTO_ROOT", default="")
+CHECKOUT_PHOTO_LINK_SECONDS = env.int("CHECKOUT_PHOTO_LINK_SECONDS", default=900)
 # Development only: the web checkout page offers to complete payments at this fake WeChat Pay.
 CHECKOUT_FAKE_PAY_URL = env("CHECKOUT_FAKE_PAY_URL", default="")
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, View
 
 from catalog.models import Product
 from checkout.models import Recognition
+from checkout.photos import photo_response
 from smart_container.errors import DomainError
 
 from .. import review
@@ -40,6 +42,18 @@ class ReviewQueueView(BackOfficeMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(min_score=settings.BACKOFFICE_REVIEW_MIN_SCORE, **kwargs)
+
+
+class ReviewPhotoView(BackOfficeMixin, View):
+    """The checkout photo itself, for reviewers only (checkout photos are never public media)."""
+
+    permission_required = "backoffice.review_recognitions"
+
+    def get(self, request, pk):
+        try:
+            return photo_response(get_object_or_404(Recognition, pk=pk))
+        except DomainError as exc:
+            raise Http404(exc.message) from exc
 
 
 class ReviewDetailView(BackOfficeMixin, DetailView):

@@ -117,3 +117,14 @@ def test_cashier_cannot_add_crops(login, recognitions):
         reverse("backoffice:review-add-crop", args=[recognitions["low"].pk]), {"box": "0", "sku": "TEA"}
     )
     assert response.status_code == 403 and not ProductImage.objects.exists()
+
+
+def test_the_review_pages_show_the_photo_through_the_reviewers_view(login, recognitions, client):
+    rec = recognitions["unknown"]
+    photo_url = reverse("backoffice:review-photo", args=[rec.pk])
+    page = login("manager").get(reverse("backoffice:review-item", args=[rec.pk])).content.decode()
+    assert f'src="{photo_url}"' in page and "/media/" + rec.photo.name not in page
+    answer = client.get(photo_url)
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/jpeg"
+    assert b"".join(answer.streaming_content) == rec.photo.open("rb").read()
+    assert login("cashier").get(photo_url).status_code == 403  # no review permission, no photo

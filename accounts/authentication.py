@@ -70,7 +70,11 @@ class IsCustomer(permissions.BasePermission):
     message = gettext_lazy("Log in with WeChat first (Authorization: Bearer <access token>).")
 
     def has_permission(self, request, view) -> bool:
-        return isinstance(request.user, CustomerUser)
+        """Without a customer token the answer is 401 (log in with WeChat), even for a staff session:
+        the operation accepts that one credential only, and it is missing."""
+        if not isinstance(request.user, CustomerUser):
+            raise exceptions.NotAuthenticated(self.message)
+        return True
 
 
 class IsCustomerOrStaff(permissions.BasePermission):

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from smart_container.fields import StrictCharField
+
 
 class WeChatLoginSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=128, help_text="The code from wx.login() in the mini-program.")
+    code = StrictCharField(max_length=128, help_text="The code from wx.login() in the mini-program.")
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=2048)
+    refresh = StrictCharField(max_length=2048)
 
 
 class TokenPairSerializer(serializers.Serializer):

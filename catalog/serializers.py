@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
-from smart_container.fields import FenField, StrictIntegerField, StrictModelSerializer, StrictPrimaryKeyRelatedField
+from smart_container.fields import (
+    FenField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictPrimaryKeyRelatedField,
+    StrictRegexField,
+)
 
-from .models import MAX_PRICE_FEN, MAX_STOCK, Category, PriceChange, Product, ProductImage, Store
+from .models import BARCODE_VALIDATOR, MAX_PRICE_FEN, MAX_STOCK, Category, PriceChange, Product, ProductImage, Store
 
 
 class StoreSerializer(StrictModelSerializer):
@@ -32,6 +39,17 @@ class ProductSerializer(StrictModelSerializer):
     price_fen = FenField(max_value=MAX_PRICE_FEN)
     stock = StrictIntegerField(min_value=0, max_value=MAX_STOCK, required=False)
     category = StrictPrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    # The schema's pattern says what is taken: 8 to 14 digits, or "" (like null: no barcode).
+    barcode = StrictRegexField(
+        r"^(?:[0-9]{8,14})?$",
+        max_length=14,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        validators=[UniqueValidator(queryset=Product.objects.all())],
+        error_messages={"invalid": BARCODE_VALIDATOR.message},
+        help_text='8 to 14 digits (EAN/UPC/GTIN); "" or null: none.',
+    )
     images = ProductImageSerializer(many=True, read_only=True)
 
     class Meta:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+
+from smart_container.filters import FilterSet, IntegerFilter
 
 from . import services
 from .models import Category, Product, Store
 from .serializers import CategorySerializer, PriceChangeSerializer, ProductSerializer, StoreSerializer
 
 
-class ProductFilter(django_filters.FilterSet):
-    min_price_fen = django_filters.NumberFilter(field_name="price_fen", lookup_expr="gte")
-    max_price_fen = django_filters.NumberFilter(field_name="price_fen", lookup_expr="lte")
-    low_stock = django_filters.NumberFilter(field_name="stock", lookup_expr="lte", label="Stock at most")
-    category = django_filters.NumberFilter(field_name="category_id", label="Category id")  # unknown id: no rows
+class ProductFilter(FilterSet):
+    min_price_fen = IntegerFilter(field_name="price_fen", lookup_expr="gte")
+    max_price_fen = IntegerFilter(field_name="price_fen", lookup_expr="lte")
+    low_stock = IntegerFilter(field_name="stock", lookup_expr="lte", label="Stock at most")
+    category = IntegerFilter(field_name="category_id", label="Category id")  # unknown id: no rows
 
     class Meta:
         model = Product
@@ -55,6 +56,12 @@ class CategoryViewSet(viewsets.ModelViewSet):
     search_fields = ["name"]
 
 
+class StoreFilter(FilterSet):
+    class Meta:
+        model = Store
+        fields = ["is_active"]
+
+
 class StoreViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -67,4 +74,4 @@ class StoreViewSet(
     queryset = Store.objects.all()
     serializer_class = StoreSerializer
     search_fields = ["code", "name"]
-    filterset_fields = ["is_active"]
+    filterset_class = StoreFilter

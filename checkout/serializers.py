@@ -7,7 +7,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.services import MAX_LINES, MAX_QUANTITY
-from smart_container.fields import StrictIntegerField
+from smart_container.fields import (
+    StrictCharField,
+    StrictIntegerField,
+    StrictRegexField,
+    StrictSlugField,
+    StrictUUIDField,
+)
 
 from . import photos
 from .lifecycle import failure_message
@@ -98,8 +104,8 @@ class PendingRecognitionSerializer(serializers.Serializer):
 
 
 class AddItemSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64, required=False)
-    barcode = serializers.RegexField(r"^[0-9]{8,14}$", required=False)
+    sku = StrictCharField(max_length=64, required=False)
+    barcode = StrictRegexField(r"^[0-9]{8,14}$", required=False)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
 
     def validate(self, attrs):
@@ -113,10 +119,10 @@ class QuantitySerializer(serializers.Serializer):
 
 
 class ChooseSerializer(serializers.Serializer):
-    sku = serializers.CharField(
+    sku = StrictCharField(
         max_length=64, required=False, help_text="One of the box's alternatives; for an unknown item, any product."
     )
-    barcode = serializers.RegexField(
+    barcode = StrictRegexField(
         r"^[0-9]{8,14}$", required=False, help_text="For an unknown item: the product by its barcode instead."
     )
 
@@ -127,15 +133,15 @@ class ChooseSerializer(serializers.Serializer):
 
 
 class OrderLineRequestSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64)
+    sku = StrictCharField(max_length=64)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
 class OrderCreateSerializer(serializers.Serializer):
-    recognition = serializers.UUIDField(
+    recognition = StrictUUIDField(
         required=False, help_text="The recognition whose cart (as corrected) to order; `lines` may then be left out."
     )
-    store = serializers.SlugField(required=False, help_text="Store code; defaults to the recognition's store.")
+    store = StrictSlugField(required=False, help_text="Store code; defaults to the recognition's store.")
     lines = OrderLineRequestSerializer(
         many=True,
         allow_empty=False,

@@ -15,7 +15,7 @@ urlpatterns = [
     api_path("checkout/recognize", RecognizeView.as_view(), name="checkout-recognize"),
     # A UUID, with or without the trailing slash, like the router's routes.
     re_path(
-        r"^checkout/recognitions/(?P<pk>[0-9a-f-]{36})/photo/?$",
+        r"^checkout/recognitions/(?P<pk>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/photo/?$",
         RecognitionPhotoView.as_view(),
         name="recognition-photo",
     ),

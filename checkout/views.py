@@ -163,9 +163,10 @@ class RecognitionPhotoView(APIView):
 
     @extend_schema(
         parameters=[
+            OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH),
             OpenApiParameter(
                 "signature", str, description="From the recognition's `photo` link; valid for a limited time."
-            )
+            ),
         ],
         responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
         auth=[{"customerToken": []}, {"cookieAuth": []}, {"basicAuth": []}, {}],  # {}: the signed link alone

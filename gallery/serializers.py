@@ -59,7 +59,10 @@ class GalleryPhotoSerializer(serializers.ModelSerializer):
 
 class PhotoUploadSerializer(serializers.Serializer):
     images = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=False), allow_empty=False, help_text="One or more photos."
+        child=serializers.FileField(allow_empty_file=False),
+        allow_empty=False,
+        min_length=1,  # the schema's minItems: an upload without a photo is not a valid request
+        help_text="One or more photos.",
     )
 
 

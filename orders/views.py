@@ -10,17 +10,17 @@ import django_filters
 from rest_framework import viewsets
 
 from accounts.authentication import IsCustomerOrStaff, customer_of
-from smart_container.filters import IsoDateTimeFilter
+from smart_container.filters import FilterSet, IntegerFilter, IsoDateTimeFilter
 
 from .models import Order
 from .serializers import CustomerOrderSerializer
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(FilterSet):
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     store = django_filters.CharFilter(field_name="store__code")
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")  # unknown id: no rows
+    customer = IntegerFilter(field_name="customer_id", label="Customer id")  # unknown id: no rows
 
     class Meta:
         model = Order

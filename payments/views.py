@@ -68,6 +68,7 @@ class OrderRefundViewSet(viewsets.GenericViewSet):
 
     queryset = Order.objects.all()
     permission_classes = [permissions.IsAdminUser]
+    serializer_class = RefundCreateSerializer  # what OPTIONS describes
 
     @extend_schema(request=RefundCreateSerializer, responses={201: RefundSerializer})
     @action(detail=True, methods=["post"])

@@ -264,9 +264,11 @@ LOGIN_URL = "/admin/login/"
 # --- REST API.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Credentials sent in the Authorization header come first: a bad Bearer token or Basic
+        # password is a 401 even when a staff session cookie rides along.
         "accounts.authentication.CustomerTokenAuthentication",  # customers: our bearer tokens
+        "rest_framework.authentication.BasicAuthentication",  # staff
         "rest_framework.authentication.SessionAuthentication",  # staff
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 
 from django.utils.translation import gettext, gettext_lazy
@@ -35,12 +37,30 @@ class CustomerUser:
         return f"customer {self.customer}"
 
 
+def _refuse_unusable_authorization(header: list[bytes]) -> None:
+    """An Authorization header we cannot use is a 401, never ignored (a staff session riding along
+    would otherwise answer) nor a database error (PostgreSQL takes no NUL in a Basic user name)."""
+    if header[0].lower() != b"basic":
+        raise exceptions.AuthenticationFailed(gettext("Use Authorization: Bearer (customers) or Basic (staff)."))
+    try:
+        credentials = base64.b64decode(header[1], validate=True) if len(header) == 2 else b""
+    except binascii.Error:
+        return  # BasicAuthentication answers it 401
+    if b"\x00" in credentials:
+        raise exceptions.AuthenticationFailed(gettext("Invalid username/password."))
+
+
 class CustomerTokenAuthentication(authentication.BaseAuthentication):
+    """Customers' Bearer tokens.  The first authenticator, so it also refuses an unusable header."""
+
     keyword = "Bearer"
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+        if not header:
+            return None
+        if header[0].lower() != self.keyword.lower().encode():
+            _refuse_unusable_authorization(header)
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(gettext("Authorization header must be 'Bearer <token>'."))
@@ -59,6 +79,8 @@ class CustomerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if header and header[0].lower() == self.keyword.lower().encode():
             return self.keyword
+        if header:  # credentials were sent and refused: 401, with the scheme they tried
+            return 'Basic realm="api"' if header[0].lower() == b"basic" else self.keyword
         view = (getattr(request, "parser_context", None) or {}).get("view")
         if view is not None and all(isinstance(p, IsCustomer) for p in view.get_permissions()):
             return self.keyword

@@ -10,7 +10,7 @@ class WeChatLoginSerializer(serializers.Serializer):
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = StrictCharField(max_length=2048)
+    refresh = StrictCharField(max_length=2048, trim_whitespace=False)  # " " is a wrong token (401), not a blank
 
 
 class TokenPairSerializer(serializers.Serializer):

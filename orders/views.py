@@ -6,11 +6,10 @@ adds them to this one); staff refunds are the payments app's (``payments.views``
 
 from __future__ import annotations
 
-import django_filters
 from rest_framework import viewsets
 
 from accounts.authentication import IsCustomerOrStaff, customer_of
-from smart_container.filters import FilterSet, IntegerFilter, IsoDateTimeFilter
+from smart_container.filters import FilterSet, IntegerFilter, IsoDateTimeFilter, SlugFilter
 
 from .models import Order
 from .serializers import CustomerOrderSerializer
@@ -19,7 +18,7 @@ from .serializers import CustomerOrderSerializer
 class OrderFilter(FilterSet):
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    store = django_filters.CharFilter(field_name="store__code")
+    store = SlugFilter(field_name="store__code")
     customer = IntegerFilter(field_name="customer_id", label="Customer id")  # unknown id: no rows
 
     class Meta:

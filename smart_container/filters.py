@@ -72,3 +72,13 @@ class FilterSet(django_filters.FilterSet):
     """django-filter's FilterSet with the strict boolean for generated filters."""
 
     FILTER_DEFAULTS = {**django_filters.FilterSet.FILTER_DEFAULTS, models.BooleanField: {"filter_class": BooleanFilter}}
+
+
+class SlugFilter(django_filters.CharFilter):
+    """A code (a store's): letters, digits, "-" and "_", as the schema's pattern says; anything else is a 400."""
+
+    field_class = forms.SlugField
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        set_override(self, "field", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})

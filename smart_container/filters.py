@@ -81,4 +81,4 @@ class SlugFilter(django_filters.CharFilter):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        set_override(self, "field", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})
+        set_override(self, "field", {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"})  # empty: no filter

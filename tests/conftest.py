@@ -5,9 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -17,21 +15,6 @@ from catalog.models import Store
 from tests.wechat_fixtures import APP_ID
 
 pytest_plugins = ["tests.wechat_fixtures"]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_messages():
-    """The translation catalogues compiled (.ci/run does it too): a fresh checkout runs the
-    tests without a separate compilemessages step.  Only stale .mo files are rebuilt."""
-    for folder in django_settings.LOCALE_PATHS:
-        stale = [po for po in folder.glob("*/LC_MESSAGES/*.po") if not _fresh(po.with_suffix(".mo"), po)]
-        if stale:
-            locales = sorted({po.parts[-3] for po in stale})
-            call_command("compilemessages", locale=locales, ignore_patterns=["var/*", "miniprogram/*"], verbosity=0)
-
-
-def _fresh(mo, po) -> bool:
-    return mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime
 
 
 @pytest.fixture(autouse=True)

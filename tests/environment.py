@@ -5,32 +5,19 @@ secret key and WeChat Pay's settings.  The run shares one throw-away key (its de
 workers inherit it, as the hosts of one deployment would) and never takes real payments: the
 WeChat fakes are configured per test.
 
-It also compiles stale translation catalogues (.ci/run does it too), so a fresh checkout runs
+It also compiles stale translation catalogues (``smart_container.catalogues``; .ci/run runs
+compilemessages too), so a fresh checkout runs
 the README's test command with no compilemessages step.  That has to happen before Django loads
 here: Django caches each language's catalogue the first time it translates anything (at
 collection already), and a catalogue compiled later would not be seen by this run.
 """
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-key-not-secret-" + "0" * 32)
 os.environ.setdefault("WECHATPAY_REQUIRED", "false")
 
+from smart_container.catalogues import compile_stale_catalogues
 
-def _compile_stale_catalogues() -> None:
-    root = Path(__file__).resolve().parent.parent
-    stale = [
-        po
-        for po in (root / "locale").glob("*/LC_MESSAGES/*.po")
-        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
-    ]
-    if stale:
-        locales = [arg for po in stale for arg in ("--locale", po.parts[-3])]
-        command = [sys.executable, "manage.py", "compilemessages", *locales, "--ignore", "var/*"]
-        subprocess.run([*command, "--ignore", "miniprogram/*", "--verbosity", "0"], cwd=root, check=True)
-
-
-_compile_stale_catalogues()
+compile_stale_catalogues(Path(__file__).resolve().parent.parent / "locale")

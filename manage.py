@@ -3,6 +3,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 
 def main():
@@ -16,6 +17,11 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    # A fresh clone has no compiled catalogues (build output): compile them before Django reads
+    # any, or rundemo and runserver would serve English until the next start (polib, no gettext).
+    from smart_container.catalogues import compile_stale_catalogues
+
+    compile_stale_catalogues(Path(__file__).resolve().parent / "locale")
     execute_from_command_line(sys.argv)
 
 

@@ -1,9 +1,10 @@
 """Compile the translation catalogues that are missing or older than their ``.po`` file.
 
 The ``.mo`` files are build output (not committed).  ``.ci/run`` and deployments run
-``manage.py compilemessages``, which needs GNU gettext; ``rundemo`` and the test suite compile
-with polib instead, so the README's two commands show Chinese on a fresh machine without it.
-Plain Python (no Django): the tests call it before Django loads, which caches catalogues.
+``manage.py compilemessages``, which needs GNU gettext; ``manage.py`` itself (so ``rundemo``)
+and the test suite compile with polib instead, so the README's two commands show Chinese on a
+fresh machine without it.  Plain Python (no Django): both call it before Django loads, since
+Django caches a language's catalogue the first time it translates anything.
 """
 
 from __future__ import annotations

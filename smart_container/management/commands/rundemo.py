@@ -20,7 +20,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recognition import downloads, runtime
 from recognition.conf import model_status
-from smart_container.catalogues import compile_stale_catalogues
 
 from ._demo_options import add_source_arguments, chosen_source
 
@@ -43,8 +42,6 @@ class Command(BaseCommand):
     def handle(self, *args, addrport: str, no_serve: bool, no_fetch: bool, no_wechat_fake: bool, **options):
         source = chosen_source(options)  # refuses bad combinations before anything is done
         logging.getLogger("celery.app.trace").setLevel(logging.WARNING)  # not a line per in-process task
-        for path in settings.LOCALE_PATHS:  # a fresh clone has no .mo files: the pages would be English
-            compile_stale_catalogues(path)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("setup_schedules", stdout=StringIO())
         username, password = self._ensure_admin()

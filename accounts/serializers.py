@@ -6,7 +6,9 @@ from smart_container.fields import StrictCharField
 
 
 class WeChatLoginSerializer(serializers.Serializer):
-    code = StrictCharField(max_length=128, help_text="The code from wx.login() in the mini-program.")
+    code = StrictCharField(
+        max_length=128, trim_whitespace=False, help_text="The code from wx.login() in the mini-program."
+    )
 
 
 class RefreshSerializer(serializers.Serializer):

@@ -4,7 +4,8 @@ from django.contrib import admin
 
 
 class AppendOnlyLogAdmin(admin.ModelAdmin):
-    """An audit log (price history, gallery changes): readable in the admin, never added, edited or deleted."""
+    """An audit log or money record (price history, gallery changes, bills, reconciliation runs):
+    readable in the admin, never added, edited or deleted there."""
 
     def has_add_permission(self, request):
         return False

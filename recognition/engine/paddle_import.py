@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import signal
 import sys
 import threading
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 
-# Every signal Paddle's ``SignalHandle`` registers (paddle/fluid/platform/init.cc), and SIGINT.
+# The signals Paddle's C++ handler takes (SIGTERM and the crash signals), and SIGINT.
 _SIGNALS = tuple(
     getattr(signal, name)
     for name in ("SIGTERM", "SIGINT", "SIGSEGV", "SIGILL", "SIGFPE", "SIGABRT", "SIGBUS")
@@ -57,7 +58,9 @@ def keeping_signal_handlers() -> Iterator[None]:
             sys.modules["paddle"].disable_signal_handler()
 
 
+@functools.cache
 def _libc():
+    """libc with ``sigaction``, looked up once (``find_library`` runs ``ldconfig``), or None."""
     name = ctypes.util.find_library("c")
     if not name:
         return None

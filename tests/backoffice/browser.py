@@ -64,6 +64,12 @@ def set_viewport(driver: webdriver.Chrome, width: int, height: int) -> None:
     )
 
 
+def tap(driver: webdriver.Chrome, element) -> None:
+    """Scroll the element to the middle of the screen, as a person would (the pay bar covers the bottom), and tap."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
 def horizontal_overflow(driver: webdriver.Chrome) -> int:
     """How many CSS pixels the page is wider than its viewport (0: no sideways scrolling)."""
     return driver.execute_script(

@@ -17,7 +17,15 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from recognition.engine import model_store
-from tests.backoffice.browser import PHONE, chromium, horizontal_overflow, needs_chromium, screenshot, set_viewport
+from tests.backoffice.browser import (
+    PHONE,
+    chromium,
+    horizontal_overflow,
+    needs_chromium,
+    screenshot,
+    set_viewport,
+    tap,
+)
 from tests.demo.test_rundemo_server import ROOT, DemoProcess, clean_env, free_port, wait_until_serving
 from tests.recognition.conftest import models  # noqa: F401 - fixture
 
@@ -128,11 +136,6 @@ def checkout_five_times_on_a_phone(base: str, catalog: Path, demo: DemoProcess) 
         assert len(receipts) == 5  # five orders, each with its own number
     finally:
         driver.quit()
-
-
-def tap(driver, element) -> None:
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
 
 
 def correct_the_cart(driver, wait: WebDriverWait, sku: str) -> None:

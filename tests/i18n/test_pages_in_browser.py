@@ -34,6 +34,7 @@ from tests.backoffice.browser import (
     screenshot,
     seen_text,
     set_viewport,
+    tap,
 )
 from tests.backoffice.conftest import PASSWORD, encode
 from tests.recognition.conftest import scene
@@ -112,12 +113,6 @@ DOT_COLOURS = "const s = getComputedStyle(arguments[0]); return [s.color, s.back
 def wait(driver, seconds: float = 20) -> WebDriverWait:
     """Every cart change re-renders the list, so an element found a moment ago may be gone."""
     return WebDriverWait(driver, seconds, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException])
-
-
-def tap(driver, element) -> None:
-    """Scroll the element to the middle of the screen, as a person would (the pay bar covers the bottom), and tap."""
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
 
 
 def in_view(driver, element) -> bool:

@@ -4,10 +4,10 @@ mini-program code) and the products on sale, to pick the product the camera did 
 from __future__ import annotations
 
 from rest_framework import mixins, permissions, serializers, viewsets
-from rest_framework.filters import SearchFilter
 
 from accounts.authentication import IsCustomer
 from catalog.models import Product, Store
+from smart_container.filters import SearchFilter
 
 
 class StoreInfoSerializer(serializers.ModelSerializer):

@@ -133,8 +133,20 @@ def server_env(args: argparse.Namespace, state: Path, port: int, wechat: dict[st
     # Likewise the cap on one customer's unpaid orders (tested in tests/orders/test_order_limits.py):
     # the fuzzer's one customer would meet it after five orders and order nothing more.
     env["ORDERS_MAX_OPEN_PER_CUSTOMER"] = "1000000"
-    env.setdefault("SHITU_MODEL_CACHE", str(args.models))
+    if args.models == "tiny":
+        env |= build_tiny_models(state / "models")
+    else:
+        env["SHITU_MODEL_CACHE"] = args.models
     return env
+
+
+def build_tiny_models(folder: Path) -> dict[str, str]:
+    """The suite's tiny PP-ShiTuV2 stand-ins (same inputs and outputs, built in seconds): the
+    fuzzer tests the API, not recognition, and needs no model download nor ../shared."""
+    script = ROOT / "tests" / "recognition" / "tiny_models.py"
+    env = {**os.environ, "FLAGS_enable_pir_api": "0"}
+    subprocess.run([sys.executable, str(script), "legacy", str(folder)], env=env, check=True, capture_output=True)
+    return {"SHITU_DET_MODEL_DIR": str(folder / "det_legacy"), "SHITU_REC_MODEL_DIR": str(folder / "rec_legacy")}
 
 
 def manage(env: dict[str, str], *argv: str) -> None:
@@ -275,9 +287,8 @@ def main() -> int:
     parser.add_argument("--redis-url", default=os.environ.get("FUZZ_REDIS_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument(
         "--models",
-        type=Path,
-        default=Path(os.environ.get("SHITU_MODEL_CACHE", ROOT.parent / "shared" / "models")),
-        help="PP-ShiTuV2 model folders (the stand-ins in ../shared/models will do)",
+        default="tiny",
+        help='"tiny" (the suite\'s stand-ins, built here) or a SHITU_MODEL_CACHE folder, e.g. ../shared/models',
     )
     parser.add_argument("--roles", default="customer,staff", help="in this order (staff may close the demo store)")
     parser.add_argument("--seed", type=int, default=20261202)

@@ -59,21 +59,42 @@ def api_path(route: str, view, name: str) -> URLPattern:
     return re_path(rf"^{route}/?$", view, name=name)
 
 
+def _whole_number(raw: str) -> int | None:
+    """``raw`` as a whole number >= 1, or None; no ``int()`` of thousands of digits (a ValueError)."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) < 1:
+        return None
+    return int(raw)
+
+
 class Pagination(PageNumberPagination):
-    """Pages of 50; ``page_size`` 1..200, anything else is a 400 naming it (not silently ignored)."""
+    """Pages of 50; ``page_size`` 1..200 and ``page`` a whole number from 1, anything else
+    (empty included) a 400 naming it, not silently ignored.  A page past the last is DRF's 404."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    last_page_strings = ()  # the schema says integer: "last" is no page number
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        size = _whole_number(raw)
+        if size is None or size > self.max_page_size:
             message = gettext("A whole number from 1 to %(most)d.") % {"most": self.max_page_size}
             raise exceptions.ValidationError({self.page_size_query_param: [message]}, code="invalid")
-        return int(raw)
+        return size
+
+    def get_page_number(self, request, paginator) -> int:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw.isascii() and raw.isdigit() and len(raw) > 19:
+            raise exceptions.NotFound(self.invalid_page_message)  # far past any last page
+        number = _whole_number(raw)
+        if number is None:
+            raise exceptions.ValidationError({self.page_query_param: [gettext("A whole number from 1.")]})
+        return number
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)

@@ -74,3 +74,52 @@ def test_an_empty_barcode_is_documented_and_means_none(staff_client):
 
 def test_a_photo_id_that_is_not_a_uuid_is_a_404(api):
     assert api.get("/api/v1/checkout/recognitions/000000000000000000000000000000000000/photo").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        ("/api/v1/orders", "created_before"),
+        ("/api/v1/orders", "created_after"),
+        ("/api/v1/orders", "customer"),
+        ("/api/v1/orders", "status"),
+        ("/api/v1/products", "is_active"),
+        ("/api/v1/products", "min_price_fen"),
+        ("/api/v1/products", "page"),
+        ("/api/v1/products", "page_size"),
+    ],
+)
+def test_a_typed_parameter_given_empty_is_a_400_naming_it(staff_client, url, parameter):
+    response = staff_client.get(f"{url}?{parameter}=")
+    assert response.status_code == 400, response.content
+    assert [f["field"] for f in response.json()["error"]["fields"]] == [parameter]
+    assert staff_client.get(url).status_code == 200  # left out: no filter
+
+
+def test_a_page_number_is_a_whole_number_and_a_page_past_the_last_is_a_404(staff_client):
+    for value in ("abc", "0", "-1", "1.0", "last"):
+        response = staff_client.get("/api/v1/products", {"page": value})
+        assert response.status_code == 400 and response.json()["error"]["fields"][0]["field"] == "page", value
+    for value in ("2", "9" * 30, "9" * 5000):  # schema-valid: 404, never a 400 or a ValueError's 500
+        assert staff_client.get("/api/v1/products", {"page": value}).status_code == 404, value
+    assert staff_client.get("/api/v1/products", {"page_size": "9" * 5000}).status_code == 400
+
+
+def test_empty_text_parameters_are_no_filter(staff_client, products):
+    count = staff_client.get("/api/v1/products").json()["count"]
+    assert count > 0
+    for parameter in ("search", "store", "ordering"):
+        url = "/api/v1/orders" if parameter == "store" else "/api/v1/products"
+        assert staff_client.get(f"{url}?{parameter}=").status_code == 200, parameter
+    assert staff_client.get("/api/v1/products?search=").json()["count"] == count
+
+
+def test_a_nul_in_text_parameters_is_a_400_naming_it_and_the_schema_says_so(staff_client, api):
+    for parameter in ("search", "barcode"):
+        response = staff_client.get("/api/v1/products", {parameter: "69\x00"})
+        assert response.status_code == 400 and response.json()["error"]["fields"][0]["field"] == parameter
+    response = api.get("/api/v1/checkout/products", {"search": "a\x00"})
+    assert response.status_code == 400 and response.json()["error"]["fields"][0]["field"] == "search"
+    schema = staff_client.get("/api/schema/?format=json").json()
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/products"]["get"]["parameters"]}
+    assert parameters["search"]["pattern"] == parameters["barcode"]["pattern"] == "^[^\\x00]*$"

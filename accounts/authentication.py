@@ -37,11 +37,14 @@ class CustomerUser:
         return f"customer {self.customer}"
 
 
+USE_BEARER_OR_BASIC = gettext_lazy("Use Authorization: Bearer (customers) or Basic (staff).")
+
+
 def _refuse_unusable_authorization(header: list[bytes]) -> None:
     """An Authorization header we cannot use is a 401, never ignored (a staff session riding along
     would otherwise answer) nor a database error (PostgreSQL takes no NUL in a Basic user name)."""
     if header[0].lower() != b"basic":
-        raise exceptions.AuthenticationFailed(gettext("Use Authorization: Bearer (customers) or Basic (staff)."))
+        raise exceptions.AuthenticationFailed(USE_BEARER_OR_BASIC)
     try:
         credentials = base64.b64decode(header[1], validate=True) if len(header) == 2 else b""
     except binascii.Error:
@@ -58,6 +61,8 @@ class CustomerTokenAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
         if not header:
+            if "HTTP_AUTHORIZATION" in request.META:  # sent, but empty: no scheme we could use
+                raise exceptions.AuthenticationFailed(USE_BEARER_OR_BASIC)
             return None
         if header[0].lower() != self.keyword.lower().encode():
             _refuse_unusable_authorization(header)
@@ -78,6 +83,8 @@ class CustomerTokenAuthentication(authentication.BaseAuthentication):
         for no credentials where only customers are served; the staff API keeps 403 for anonymous."""
         header = authentication.get_authorization_header(request).split()
         if header and header[0].lower() == self.keyword.lower().encode():
+            return self.keyword
+        if not header and "HTTP_AUTHORIZATION" in request.META:
             return self.keyword
         if header:  # credentials were sent and refused: 401, with the scheme they tried
             return 'Basic realm="api"' if header[0].lower() == b"basic" else self.keyword

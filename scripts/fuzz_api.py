@@ -212,6 +212,9 @@ def seed(base: str, args: argparse.Namespace, fake: FakeWeChat) -> dict[str, str
     photo = {"image": ("basket.png", png((30, 120, 200), (320, 240)), "image/png")}
     recognition = customer.post(f"{api}/checkout/recognize", files=photo, timeout=120)
     recognition_id = recognition.json().get("id", "") if recognition.status_code in (200, 202) else ""
+    if recognition_id:  # a line of the dearest-but-one product: quantities near the total's limit
+        cart_line = {"sku": "FZ0004", "quantity": 1}
+        expect(customer.post(f"{api}/checkout/recognitions/{recognition_id}/lines", json=cart_line), 200, 201)
     session = requests.Session()  # staff log in as people do, at the admin's login form
     session.get(f"{base}/admin/login/")
     form = {"username": STAFF_USER, "password": args.staff_password, "next": "/admin/"}
@@ -292,7 +295,7 @@ def main() -> int:
     )
     parser.add_argument("--roles", default="customer,staff", help="in this order (staff may close the demo store)")
     parser.add_argument("--seed", type=int, default=20261202)
-    parser.add_argument("--max-examples", type=int, default=12, help="cases per operation and phase")
+    parser.add_argument("--max-examples", type=int, default=3, help="cases per operation and phase (3: the CI size)")
     parser.add_argument("--max-time", type=int, default=0, help="seconds per role (0: no limit)")
     parser.add_argument("--phases", default="", help="schemathesis phases (default: all)")
     parser.add_argument("--st-workers", type=int, default=1)

@@ -25,7 +25,7 @@ def session_staff(db) -> APIClient:
 
 def test_an_unusable_authorization_header_is_a_401_even_beside_a_staff_session(session_staff):
     assert session_staff.get("/api/v1/gallery/status").status_code == 200
-    for value in ("Token abc", "garbage", "Basic bm90LWJhc2U2NA==", "Bearer nope"):
+    for value in ("Token abc", "garbage", "Basic bm90LWJhc2U2NA==", "Bearer nope", "", "  "):
         response = session_staff.get("/api/v1/gallery/status", HTTP_AUTHORIZATION=value)
         assert response.status_code == 401, value
         assert response.json()["error"]["status"] == 401

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -143,3 +145,23 @@ def english_words(text: str, allowed: set[str]) -> list[str]:
 def data_words(*values: str) -> set[str]:
     """Every word of some data strings (product names, SKUs, user names...), for english_words."""
     return {w for value in values for w in re.findall(r"[A-Za-z][A-Za-z'’]+", str(value or ""))}
+
+
+class PageWait(WebDriverWait):
+    """WebDriverWait that keeps polling while the page re-renders or navigates: an element found a
+    moment ago may be gone (stale), and Chromium reports one of the page being left as "unknown
+    error: ... Node with given id does not belong to the document", not as stale."""
+
+    def __init__(self, driver: webdriver.Chrome, seconds: float = 20) -> None:
+        super().__init__(driver, seconds, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException])
+
+    def until(self, method, message: str = ""):
+        def polled(driver):
+            try:
+                return method(driver)
+            except WebDriverException as exc:
+                if "does not belong to the document" not in (exc.msg or ""):
+                    raise
+                return False
+
+        return super().until(polled, message)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.files.base import ContentFile
 from PIL import Image
 
 from accounts.models import Customer
+from backoffice.roles import sync_role_groups
 from catalog.models import Product, Store
 from checkout.models import Recognition
 from tests.gallery.conftest import engine_settings  # noqa: F401  (fixtures reused)
@@ -48,6 +49,10 @@ def make_user(username: str, role: str | None) -> User:
 
 @pytest.fixture
 def staff(db) -> dict[str, User]:
+    """One user per role.  The groups come from a data migration, which a transactional test's
+    flush empties: they are made again here (the migration's own function) rather than restored by
+    serialized_rollback, which collides with the content types a flush's post_migrate recreates."""
+    sync_role_groups(Group, Permission)
     return {role: make_user(role, role) for role in ("owner", "manager", "cashier")} | {
         "nobody": make_user("nobody", None)
     }

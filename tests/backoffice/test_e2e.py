@@ -11,18 +11,17 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from catalog.models import Product
 from gallery.models import GalleryEmbedding
 from orders.models import Order, Refund
-from tests.backoffice.browser import chromium, needs_chromium
+from tests.backoffice.browser import PageWait, chromium, needs_chromium
 from tests.backoffice.conftest import PASSWORD, encode, pattern
 from tests.recognition.conftest import ITEM_A, scene
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the role groups
+    pytest.mark.django_db(transaction=True),  # the live server's thread sees the data
     needs_chromium,
 ]
 
@@ -48,8 +47,8 @@ def live_settings(settings, engine_settings, eager_tasks, wechat, shop, live_ser
     return settings
 
 
-def wait(browser, seconds: float = 20) -> WebDriverWait:
-    return WebDriverWait(browser, seconds)
+def wait(browser, seconds: float = 20) -> PageWait:
+    return PageWait(browser, seconds)
 
 
 def sign_in(browser, live_server, username: str) -> None:

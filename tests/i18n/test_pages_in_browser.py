@@ -15,10 +15,8 @@ import re
 
 import pytest
 from django.urls import reverse
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from catalog.models import Product, Store
 from gallery.models import GalleryWorker
@@ -26,6 +24,7 @@ from orders.models import Order
 from tests.backoffice.browser import (
     DESKTOP,
     PHONE,
+    PageWait,
     chromium,
     data_words,
     english_words,
@@ -110,9 +109,9 @@ def check_page(driver, name: str, *, language: str, widths=(), allowed: set[str]
 DOT_COLOURS = "const s = getComputedStyle(arguments[0]); return [s.color, s.backgroundColor];"
 
 
-def wait(driver, seconds: float = 20) -> WebDriverWait:
-    """Every cart change re-renders the list, so an element found a moment ago may be gone."""
-    return WebDriverWait(driver, seconds, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException])
+def wait(driver, seconds: float = 20) -> PageWait:
+    """Every cart change re-renders the list and every switch reloads the page."""
+    return PageWait(driver, seconds)
 
 
 def in_view(driver, element) -> bool:

@@ -9,6 +9,7 @@ PostgreSQL cannot compare, and the schema says so.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 
 import django_filters
@@ -34,17 +35,30 @@ class ValueRequiredMixin:
         return super().to_python(value)
 
 
-class UTCIsoDateTimeField(ValueRequiredMixin, IsoDateTimeField):
-    """An ISO 8601 date-time converted to UTC before it reaches the database.
+# An ISO 8601 date, or date and time, with an optional UTC offset within ±14:00 (the range of
+# every time zone); no offset: the store's time zone.  The schema states it, the field enforces it.
+DATE_TIME_PATTERN = (
+    r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?"
+    r"(?:[Zz]|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?)?$"
+)
 
-    Python accepts offsets up to ±23:59 but PostgreSQL only ±15:59 ("time zone displacement out
-    of range"): converting here makes every offset Python parses usable, and a date-time that
-    has no UTC equivalent (0001-01-01T00:00+08:00) is a 400 naming the parameter.
+
+class UTCIsoDateTimeField(ValueRequiredMixin, IsoDateTimeField):
+    """An ISO 8601 date-time (``DATE_TIME_PATTERN``) converted to UTC before it reaches the database.
+
+    Python parses offsets up to ±23:59 but PostgreSQL takes only ±15:59 ("time zone displacement
+    out of range"), and no time zone is past ±14:00: a larger offset is a 400 naming the
+    parameter, as is a date-time with no UTC equivalent (0001-01-01T00:00+08:00).
     """
 
-    default_error_messages = {"out_of_range": gettext_lazy("This date-time is out of range once converted to UTC.")}
+    default_error_messages = {
+        "out_of_range": gettext_lazy("This date-time is out of range once converted to UTC."),
+        "invalid_format": gettext_lazy("An ISO 8601 date-time, e.g. 2026-12-01T00:00:00+08:00, offset within ±14:00."),
+    }
 
     def to_python(self, value):
+        if isinstance(value, str) and value and not re.fullmatch(DATE_TIME_PATTERN, value):
+            raise forms.ValidationError(self.error_messages["invalid_format"], code="invalid")
         try:
             parsed = super().to_python(value)
             return parsed.astimezone(UTC) if parsed is not None else None
@@ -54,6 +68,10 @@ class UTCIsoDateTimeField(ValueRequiredMixin, IsoDateTimeField):
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UTCIsoDateTimeField
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        set_override(self, "field", {"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN})
 
 
 class StrictBooleanField(forms.NullBooleanField):

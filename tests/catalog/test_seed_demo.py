@@ -45,7 +45,7 @@ def run(catalog_dir) -> tuple[str, str]:
 
 def test_seed_creates_products_in_fen_and_reports_skips(catalog_dir):
     out, err = run(catalog_dir)
-    assert Store.objects.filter(code="demo").exists()
+    assert Store.objects.get(code="demo").name == "智能货柜·演示店"  # on the Chinese receipt, not "Demo store"
     prices = dict(Product.objects.values_list("sku", "price_fen"))
     assert prices == {"SC0001": 300, "SC0002": 1250, "SC0006": 400, "SC0007": 500, "SC0008": 500}
     assert Product.objects.get(sku="SC0001").name == "可乐"

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError("give the demo data with --catalog DIR (or SC_DEMO_CATALOG) or --paddleclas-gallery DIR")
         if stock < 0:
             raise CommandError("--stock must be zero or more")
-        ensure_store(store, "Demo store" if store == "demo" else None)
+        ensure_store(store, "智能货柜·演示店" if store == "demo" else None)  # what its Chinese customers read
         kind, folder = source
         try:
             if kind == "catalog":

@@ -38,7 +38,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wechat_fake import FakeWeChat, generate_keypair  # noqa: E402 - after the path is set
+from tests.recognition.tiny_models import legacy_model_settings  # noqa: E402 - after the path is set
+from wechat_fake import FakeWeChat, generate_keypair  # noqa: E402
 
 CONFIG = ROOT / "scripts" / "fuzz_api.toml"
 APP_ID = "wxfuzz000000000001"
@@ -133,20 +134,11 @@ def server_env(args: argparse.Namespace, state: Path, port: int, wechat: dict[st
     # Likewise the cap on one customer's unpaid orders (tested in tests/orders/test_order_limits.py):
     # the fuzzer's one customer would meet it after five orders and order nothing more.
     env["ORDERS_MAX_OPEN_PER_CUSTOMER"] = "1000000"
-    if args.models == "tiny":
-        env |= build_tiny_models(state / "models")
+    if args.models == "tiny":  # the fuzzer tests the API, not recognition: no download nor ../shared
+        env |= legacy_model_settings(state / "models")
     else:
         env["SHITU_MODEL_CACHE"] = args.models
     return env
-
-
-def build_tiny_models(folder: Path) -> dict[str, str]:
-    """The suite's tiny PP-ShiTuV2 stand-ins (same inputs and outputs, built in seconds): the
-    fuzzer tests the API, not recognition, and needs no model download nor ../shared."""
-    script = ROOT / "tests" / "recognition" / "tiny_models.py"
-    env = {**os.environ, "FLAGS_enable_pir_api": "0"}
-    subprocess.run([sys.executable, str(script), "legacy", str(folder)], env=env, check=True, capture_output=True)
-    return {"SHITU_DET_MODEL_DIR": str(folder / "det_legacy"), "SHITU_REC_MODEL_DIR": str(folder / "rec_legacy")}
 
 
 def manage(env: dict[str, str], *argv: str) -> None:

@@ -30,6 +30,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.recognition.conftest import ITEM_A, ITEM_B, ITEM_C, encode, pattern, scene  # noqa: E402
+from tests.recognition.tiny_models import legacy_model_settings  # noqa: E402
 from wechat_fake import FakeWeChat, generate_keypair  # noqa: E402
 
 APP_ID = "wxminiprogramtest01"
@@ -97,18 +98,6 @@ def write_fixtures(folder: Path) -> dict[str, str]:
         path.write_bytes(data)
         paths[name] = str(path)
     return paths
-
-
-def build_models(folder: Path) -> dict[str, str]:
-    env = {**os.environ, "FLAGS_enable_pir_api": "0"}
-    subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "recognition" / "tiny_models.py"), "legacy", str(folder)],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return {"SHITU_DET_MODEL_DIR": str(folder / "det_legacy"), "SHITU_REC_MODEL_DIR": str(folder / "rec_legacy")}
 
 
 SEED = """
@@ -184,7 +173,7 @@ def main() -> None:
         WECHATPAY_PUBLIC_KEY_ID=PUBLIC_KEY_ID,
         WECHATPAY_NOTIFY_URL=f"{app_url}/api/v1/payments/wechat/notify",
         WECHATPAY_REFUND_NOTIFY_URL=f"{app_url}/api/v1/payments/wechat/refund-notify",
-        **build_models(var / "models"),
+        **legacy_model_settings(var / "models"),
     )
 
     def manage(*args: str) -> None:

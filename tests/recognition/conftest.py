@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from tests.recognition.tiny_models import build_in_child
 
 HERE = Path(__file__).resolve().parent
 # The real PP-ShiTuV2 networks with random weights in ../shared beside the repository (read its
@@ -26,16 +26,8 @@ def models(tmp_path_factory) -> dict[str, Path]:
     interpreter running ``tiny_models.py`` (about two seconds each).
     """
     out = tmp_path_factory.mktemp("tiny_models")
-    for kind, flag in (("legacy", "0"), ("pir", "1")):
-        env = {**os.environ, "FLAGS_enable_pir_api": flag}
-        proc = subprocess.run(
-            [sys.executable, str(HERE / "tiny_models.py"), kind, str(out)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert proc.returncode == 0, proc.stderr[-3000:]
+    for kind in ("legacy", "pir"):
+        build_in_child(kind, out)
     folders = {p.name: p for p in out.iterdir()}
     assert {"det_legacy", "det_pir", "det_two_inputs", "det_picodet", "rec_legacy", "rec_pir"} <= set(folders)
     return folders

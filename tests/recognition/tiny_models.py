@@ -19,6 +19,8 @@ not normalised, image-dependent.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -235,6 +237,22 @@ def build_detector(out_dir: str, inputs=("image", "im_shape", "scale_factor")) -
         rows = paddle.reshape(rows, [-1, 6])
         counts = paddle.cast(pooled[:, 0] * 0.0 + float(k), "int32")
     _save(out_dir, [feeds[name] for name in inputs], [rows, counts], main, start)
+
+
+def build_in_child(kind: str, out_dir: str | os.PathLike) -> None:
+    """Build the ``kind`` ("legacy" or "pir") models into ``out_dir`` in a child interpreter:
+    Paddle chooses the program IR once per process, by FLAGS_enable_pir_api."""
+    env = {**os.environ, "FLAGS_enable_pir_api": "1" if kind == "pir" else "0"}
+    command = [sys.executable, __file__, kind, str(out_dir)]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError(f"tiny_models.py {kind} failed:\n{proc.stderr[-3000:]}")
+
+
+def legacy_model_settings(out_dir: Path) -> dict[str, str]:
+    """The legacy models built into ``out_dir``, as the settings a server process reads."""
+    build_in_child("legacy", out_dir)
+    return {"SHITU_DET_MODEL_DIR": str(out_dir / "det_legacy"), "SHITU_REC_MODEL_DIR": str(out_dir / "rec_legacy")}
 
 
 def main(argv: list[str]) -> None:

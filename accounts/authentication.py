@@ -84,10 +84,8 @@ class CustomerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if header and header[0].lower() == self.keyword.lower().encode():
             return self.keyword
-        if not header and "HTTP_AUTHORIZATION" in request.META:
-            return self.keyword
-        if header:  # credentials were sent and refused: 401, with the scheme they tried
-            return 'Basic realm="api"' if header[0].lower() == b"basic" else self.keyword
+        if "HTTP_AUTHORIZATION" in request.META:  # sent (empty too) and refused: 401, with the scheme tried
+            return 'Basic realm="api"' if header and header[0].lower() == b"basic" else self.keyword
         view = (getattr(request, "parser_context", None) or {}).get("view")
         if view is not None and all(isinstance(p, IsCustomer) for p in view.get_permissions()):
             return self.keyword

@@ -27,12 +27,13 @@ NO_NUL_PATTERN = "^[^\\x00]*$"  # JSON Schema (ECMA) and Python read \x00 alike
 
 
 class ValueRequiredMixin:
-    """A form field for a typed query parameter: present but empty is an error, not "absent"."""
+    """A form field for a typed query parameter: present but empty is an error, not "absent"
+    (checked before the field's own parsing, which would take "" as no value)."""
 
-    def to_python(self, value):
+    def clean(self, value):
         if value == "":
             raise forms.ValidationError(EMPTY_VALUE_MESSAGE, code="empty")
-        return super().to_python(value)
+        return super().clean(value)
 
 
 # An ISO 8601 date, or date and time, with an optional UTC offset within ±14:00 (the range of
@@ -57,7 +58,7 @@ class UTCIsoDateTimeField(ValueRequiredMixin, IsoDateTimeField):
     }
 
     def to_python(self, value):
-        if isinstance(value, str) and value and not re.fullmatch(DATE_TIME_PATTERN, value):
+        if isinstance(value, str) and not re.fullmatch(DATE_TIME_PATTERN, value):
             raise forms.ValidationError(self.error_messages["invalid_format"], code="invalid")
         try:
             parsed = super().to_python(value)
@@ -74,7 +75,7 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
         set_override(self, "field", {"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN})
 
 
-class StrictBooleanField(forms.NullBooleanField):
+class StrictBooleanField(ValueRequiredMixin, forms.NullBooleanField):
     """``true`` or ``false`` (absent: no filter); django-filter's own takes "null", "abc" or "" as no filter."""
 
     widget = forms.TextInput  # the raw query value: NullBooleanSelect would turn "abc" into None
@@ -82,8 +83,6 @@ class StrictBooleanField(forms.NullBooleanField):
     def to_python(self, value):
         if value is None:
             return None
-        if value == "":
-            raise forms.ValidationError(EMPTY_VALUE_MESSAGE, code="empty")
         if value in ("true", "false"):
             return value == "true"
         raise forms.ValidationError(gettext_lazy("Must be true or false."), code="invalid")
